@@ -1,0 +1,106 @@
+// Card: the whole emulated machine softvf presents — the PCI topology, the adapters on it
+// (each a set of PFs from one profile) and the host's view of them: netdev names,
+// ifindexes, MACs, IOMMU groups. Everything the control plane shows or changes is
+// reached from here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/mac_address.h"
+#include "common/status.h"
+#include "iommu/groups.h"
+#include "pci/topology.h"
+#include "sriov/physical_function.h"
+#include "sriov/profile.h"
+
+namespace softvf {
+
+struct PortSpec {
+  std::string name;                 // netdev name; "" = Linux's predictable name
+  std::optional<MacAddress> mac;    // PF MAC; derived from the BDF when absent
+  uint32_t mtu = 1500;
+};
+
+// One PF's host netdev and what the card knows about it.
+struct Port {
+  std::unique_ptr<PhysicalFunction> pf;
+  std::string netdev;
+  int ifindex = 0;
+  MacAddress mac;
+  uint32_t mtu = 1500;
+};
+
+struct Adapter {
+  std::shared_ptr<const DeviceProfile> profile;
+  std::string profile_source;       // built-in name or file path, for saving
+  Bdf slot;                         // function 0 of the adapter
+  uint64_t mmio_base = 0;
+  std::vector<Port> ports;
+};
+
+// A function as listed by lspci: a bridge, a PF, or an enabled VF.
+struct FunctionRef {
+  enum class Kind { kBridge, kPf, kVf } kind;
+  Bdf bdf;
+  const ConfigSpace* config = nullptr;
+  const PciBridge* bridge = nullptr;
+  const Port* port = nullptr;           // PF, or the VF's PF
+  const VirtualFunction* vf = nullptr;
+};
+
+class Card {
+ public:
+  explicit Card(unsigned host_page_shift = 12) : host_page_shift_(host_page_shift) {}
+  Card(const Card&) = delete;
+  Card& operator=(const Card&) = delete;
+
+  unsigned host_page_shift() const { return host_page_shift_; }
+  Topology& topology() { return topology_; }
+  const Topology& topology() const { return topology_; }
+
+  // Places an adapter with `ports` PFs at slot.device, functions 0..ports-1, and runs
+  // Linux's sriov_init on each PF (errors name the PF).
+  Status AddAdapter(std::shared_ptr<const DeviceProfile> profile, std::string profile_source,
+                    Bdf slot, int ports, uint64_t mmio_base, const std::vector<PortSpec>& specs);
+
+  std::vector<Adapter>& adapters() { return adapters_; }
+  const std::vector<Adapter>& adapters() const { return adapters_; }
+
+  // Finds a PF by netdev name ("enp49s0f1") or address ("0000:31:00.1", "31:00.1").
+  Port* FindPort(std::string_view name_or_bdf);
+  const Port* FindPort(std::string_view name_or_bdf) const;
+  std::vector<const Port*> AllPorts() const;
+
+  // The netdev a host-bound VF gets: "<pf>v<index>" (systemd's naming for VFs).
+  static std::string VfNetdevName(const Port& port, uint16_t vf_index);
+
+  // All functions in BDF order, as lspci lists them.
+  std::vector<FunctionRef> Functions() const;
+
+  // IOMMU groups over all functions, and assignment of a VF to a consumer.
+  struct Groups {
+    std::vector<GroupMember> members;
+    std::vector<FunctionRef> functions;  // parallel to members
+    std::vector<IommuGroup> groups;
+  };
+  Groups ComputeGroups() const;
+  Status AssignVf(Port& port, uint16_t vf_index, const std::string& consumer);
+  Status ReleaseVf(Port& port, uint16_t vf_index);
+
+ private:
+  unsigned host_page_shift_;
+  Topology topology_;
+  std::vector<Adapter> adapters_;
+  int next_ifindex_ = 2;  // 1 is the host's loopback
+};
+
+// Linux's predictable name for a PF netdev: enp<bus>s<slot>[f<function>] (systemd
+// net_id: the function suffix appears on multifunction devices).
+std::string PredictableNetdevName(Bdf bdf, bool multifunction);
+
+}  // namespace softvf
