@@ -79,7 +79,7 @@ void ReadSriov(const TomlTable& t, DeviceProfile& p) {
 }
 
 void ReadCapabilities(const TomlTable& t, DeviceProfile& p) {
-  t.AllowOnly({"pm", "msix", "pcie", "ari", "sriov", "acs"});
+  t.AllowOnly({"pm", "msix", "pcie", "aer", "ari", "sriov", "acs"});
   CapabilityOffsets& c = p.caps;
   auto std_cap = [&](const char* key, uint8_t fallback) {
     uint64_t v = t.Uint(key, 0xfc, fallback);
@@ -95,13 +95,19 @@ void ReadCapabilities(const TomlTable& t, DeviceProfile& p) {
   c.msix = std_cap("msix", c.msix);
   c.pcie = std_cap("pcie", c.pcie);
   if (c.pcie == 0) t.Fail("pcie", "a PCI Express function needs its PCIe capability");
+  c.aer = ext_cap("aer", c.aer);
   c.ari = ext_cap("ari", c.ari);
   c.sriov = ext_cap("sriov", c.sriov);
   if (c.sriov == 0) t.Fail("sriov", "an SR-IOV PF needs its SR-IOV capability");
   c.acs = ext_cap("acs", 0);
   // Extended capabilities must not overlap each other.
   struct Ext { const char* key; uint16_t at; uint16_t size; };
-  const Ext ext[] = {{"ari", c.ari, 8}, {"acs", c.acs, 8}, {"sriov", c.sriov, 0x40}};
+  const Ext ext[] = {{"aer", c.aer, 0x48}, {"ari", c.ari, 8}, {"acs", c.acs, 8}, {"sriov", c.sriov, 0x40}};
+  // The extended capability list starts at 0x100 (PCIe Base 7.6); software stops at a
+  // hole there, so some capability must sit exactly at 0x100.
+  bool at_start = false;
+  for (const Ext& e : ext) at_start |= e.at == 0x100;
+  if (!at_start) t.Fail("sriov", "the extended capability list must start at 0x100 (put aer there)");
   for (const Ext& a : ext)
     for (const Ext& b : ext)
       if (&a < &b && a.at && b.at && a.at < b.at + b.size && b.at < a.at + a.size)

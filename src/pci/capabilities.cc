@@ -50,11 +50,21 @@ void CapabilityBuilder::LinkStandard(uint8_t offset, uint8_t id) {
 }
 
 void CapabilityBuilder::LinkExtended(uint16_t offset, uint16_t id, uint8_t version) {
-  cs_.Set32(offset, id | (uint32_t{version} << 16));
-  if (last_extended_ != 0) {
+  uint32_t header = id | (uint32_t{version} << 16);
+  if (last_extended_ == 0) {
+    // The extended list always starts at 0x100 (PCIe Base 7.6.3). When the first
+    // capability sits higher, a Null capability (ID 0, version 0) there points to it, so
+    // the list stays walkable from 0x100 (lspci shows "[100 v0] Null").
+    if (offset != kExtCapStart) cs_.Set32(kExtCapStart, uint32_t{offset} << 20);
+  } else if (offset == kExtCapStart) {
+    // A capability placed at 0x100 later replaces that Null head and keeps its link.
+    cs_.Set32(offset, header | (cs_.Read32(kExtCapStart) & 0xfff00000));
+    return;
+  } else {
     uint32_t prev = cs_.Read32(last_extended_);
     cs_.Set32(last_extended_, (prev & 0x000fffff) | (uint32_t{offset} << 20));
   }
+  cs_.Set32(offset, header);
   last_extended_ = offset;
 }
 
@@ -87,6 +97,18 @@ void CapabilityBuilder::AddPcie(uint8_t offset, PcieType type, const PcieLink& l
     cs_.Set16(offset + kExpDevCtl2, kExpDevCtl2Ari);
     cs_.SetWriteMask16(offset + kExpDevCtl2, kExpDevCtl2Ari);
   }
+}
+
+void CapabilityBuilder::AddAer(uint16_t offset) {
+  LinkExtended(offset, kExtCapIdAer, 2);
+  cs_.SetW1cMask16(offset + 4, 0xffff);    // Uncorrectable Error Status (low half)
+  cs_.SetW1cMask16(offset + 6, 0x03ff);
+  cs_.SetWriteMask32(offset + 8, 0x03fff030);   // Uncorrectable Error Mask
+  cs_.Set32(offset + 12, 0x00462030);           // Uncorrectable Error Severity default
+  cs_.SetWriteMask32(offset + 12, 0x03fff030);
+  cs_.SetW1cMask16(offset + 16, 0xf1c1);        // Correctable Error Status
+  cs_.Set32(offset + 20, 0x00002000);           // Correctable Error Mask: Advisory masked
+  cs_.SetWriteMask32(offset + 20, 0x0000f1c1);
 }
 
 void CapabilityBuilder::AddAri(uint16_t offset, uint8_t next_function) {

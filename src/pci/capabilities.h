@@ -40,6 +40,9 @@ class CapabilityBuilder {
   // ari_forwarding: Device Capabilities 2 bit 5, enabled in Device Control 2 (ports only).
   void AddPcie(uint8_t offset, pci::PcieType type, const PcieLink& link, bool flr,
                bool ari_forwarding);
+  // Advanced Error Reporting (v2): status registers RW1C, masks RW, the spec's default
+  // severities. Real NICs put it first, at 0x100, where the extended list must start.
+  void AddAer(uint16_t offset);
   void AddAri(uint16_t offset, uint8_t next_function);
   // ACS with Source Validation, Request and Completion Redirect and Upstream Forwarding,
   // the flags Linux requires (REQ_ACS_FLAGS), all enabled when `enabled`.

@@ -45,6 +45,7 @@ inline constexpr uint8_t kCapIdExp = 0x10;
 inline constexpr uint8_t kCapIdMsix = 0x11;
 
 // Extended capability IDs.
+inline constexpr uint16_t kExtCapIdAer = 0x0001;
 inline constexpr uint16_t kExtCapIdAcs = 0x000d;
 inline constexpr uint16_t kExtCapIdAri = 0x000e;
 inline constexpr uint16_t kExtCapIdSriov = 0x0010;

@@ -65,6 +65,7 @@ void PhysicalFunction::BuildHeader(int ports, MmioAllocator& mmio) {
   if (p.caps.pm) caps.AddPowerManagement(p.caps.pm);
   if (p.caps.msix) caps.AddMsix(p.caps.msix, MsixLayout{p.pf_msix_vectors, 3, 0, 3, 0x2000});
   caps.AddPcie(p.caps.pcie, PcieType::kEndpoint, p.link, p.flr, false);
+  if (p.caps.aer) caps.AddAer(p.caps.aer);
   if (p.caps.ari) caps.AddAri(p.caps.ari, static_cast<uint8_t>(port_ + 1 < ports ? port_ + 1 : 0));
   if (p.caps.acs) caps.AddAcs(p.caps.acs, true);
   caps.AddSriovHeader(sriov_at_);

@@ -55,6 +55,7 @@ struct CapabilityOffsets {
   uint8_t msi = 0;  // unused; kept for profiles that document it
   uint8_t msix = 0x70;
   uint8_t pcie = 0xa0;
+  uint16_t aer = 0x100;   // 0 = no AER capability
   uint16_t ari = 0x150;   // 0 = no ARI capability
   uint16_t sriov = 0x160;
   uint16_t acs = 0;       // 0 = no ACS capability on the function

@@ -27,6 +27,7 @@ VirtualFunction::VirtualFunction(const DeviceProfile& profile, uint16_t index)
     caps.AddMsix(profile.caps.msix, MsixLayout{profile.vf_msix_vectors, 3, 0, 3, 0x2000});
   }
   caps.AddPcie(profile.caps.pcie, PcieType::kEndpoint, profile.link, profile.flr, false);
+  if (profile.caps.aer) caps.AddAer(profile.caps.aer);
   if (profile.caps.ari) caps.AddAri(profile.caps.ari, 0);
 }
 

@@ -1,0 +1,196 @@
+#include "daemon/commands.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "config/card_config.h"
+#include "daemon/lspci_view.h"
+#include "daemon/rtnl.h"
+#include "sriov/sysfs.h"
+
+namespace softvf {
+
+using control::ErrorResponse;
+using control::Json;
+using control::OkResponse;
+
+namespace {
+
+Port* FindPortOrNull(DaemonState& s, const Json& req) {
+  return s.card->FindPort(req.at("dev").get<std::string>());
+}
+
+Json NoSuchDevice(const Json& req) {
+  return ErrorResponse(ENODEV, "no PF named \"" + req.at("dev").get<std::string>() +
+                                   "\" (give a netdev name or a PCI address)");
+}
+
+Json SriovRead(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return NoSuchDevice(req);
+  Json out = OkResponse();
+  out["dev"] = port->netdev;
+  out["pf"] = port->pf->bdf().ToString();
+  Json attrs = Json::array();
+  if (req.contains("attr")) {
+    std::string name = req["attr"].get<std::string>();
+    if (name.rfind("sriov_", 0) != 0) name = "sriov_" + name;
+    Result<std::string> v = SysfsRead(*port->pf, name);
+    if (!v.ok()) return ErrorResponse(v.status().errnum(), name + ": " + v.status().errno_text());
+    attrs.push_back(Json::array({name, *v}));
+  } else {
+    for (const std::string& name : SriovAttributeNames()) {
+      Result<std::string> v = SysfsRead(*port->pf, name);
+      if (!v.ok()) return ErrorResponse(v.status().errnum(), name + ": " + v.status().errno_text());
+      attrs.push_back(Json::array({name, *v}));
+    }
+  }
+  out["attrs"] = attrs;
+  return out;
+}
+
+Json SriovWrite(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return NoSuchDevice(req);
+  std::string name = req.at("attr").get<std::string>();
+  if (name.rfind("sriov_", 0) != 0) name = "sriov_" + name;
+  Status st = SysfsWrite(*port->pf, name, req.at("value").get<std::string>());
+  s.netdevs.Sync(*s.card);
+  if (!st.ok()) {
+    Json err = ErrorResponse(st);
+    err["attr"] = name;
+    return err;
+  }
+  return OkResponse();
+}
+
+Json LinkShow(DaemonState& s, const Json& req) {
+  Json links = AllLinks(*s.card, s.netdevs);
+  if (req.contains("dev")) {
+    std::string dev = req["dev"].get<std::string>();
+    Json one = Json::array();
+    for (const Json& l : links)
+      if (l["ifname"] == dev) one.push_back(l);
+    if (one.empty()) return ErrorResponse(ENODEV, "Device \"" + dev + "\" does not exist.");
+    links = one;
+  }
+  Json out = OkResponse();
+  out["links"] = links;
+  return out;
+}
+
+// IFLA_VF_* attributes of one IFLA_VF_INFO, as the CLI parsed them from `vf N ...`.
+VfChange ChangeFromRequest(const Json& req) {
+  VfChange c;
+  c.vf = req.at("vf").get<int64_t>();
+  if (req.contains("mac")) {
+    auto mac = MacAddress::Parse(req["mac"].get<std::string>());
+    c.mac = mac.value_or(MacAddress::Broadcast());  // unparsable: refused like multicast
+  }
+  if (req.contains("vlans") && !req["vlans"].empty()) {
+    const Json& v = req["vlans"][0];
+    c.vlan = VfChange::Vlan{v.at("vlan").get<uint32_t>(), v.at("qos").get<uint32_t>(),
+                            v.at("proto").get<uint16_t>()};
+  }
+  if (req.contains("rate")) c.legacy_rate = req["rate"].get<uint32_t>();
+  if (req.contains("max_tx_rate"))
+    c.rate = VfChange::Rate{req.at("min_tx_rate").get<uint32_t>(), req["max_tx_rate"].get<uint32_t>()};
+  if (req.contains("spoofchk")) c.spoofchk = req["spoofchk"].get<bool>();
+  if (req.contains("state")) c.link_state = req["state"].get<uint32_t>();
+  if (req.contains("query_rss")) c.rss_query_en = req["query_rss"].get<bool>();
+  if (req.contains("trust")) c.trust = req["trust"].get<bool>();
+  c.node_guid = req.contains("node_guid");
+  c.port_guid = req.contains("port_guid");
+  return c;
+}
+
+Json LinkSet(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return ErrorResponse(ENODEV, "Cannot find device \"" + req["dev"].get<std::string>() + "\"");
+  VfChange change = ChangeFromRequest(req);
+  PhysicalFunction& pf = *port->pf;
+  uint32_t num = pf.host().num_vfs;
+  // The settings of VF i live in vfs()[i]; an out-of-range VF is refused by the rules
+  // below before any settings are touched, so a scratch copy stands in for it.
+  VfConfig scratch = DefaultVfConfig(pf.profile().driver);
+  VfConfig& target = (change.vf >= 0 && change.vf < num) ? pf.vfs()[change.vf].settings() : scratch;
+  // rtnetlink takes at most one IFLA_VF_VLAN_INFO (MAX_VLAN_LIST_LEN), after IFLA_VF_MAC.
+  if (req.contains("vlans") && req["vlans"].size() > 1) {
+    VfChange mac_only;
+    mac_only.vf = change.vf;
+    mac_only.mac = change.mac;
+    VfConfig probe = target;
+    Status st = ApplyVfChange(pf.profile().driver, num, mac_only, probe);
+    return ErrorResponse(st.ok() ? Status::Errno(EOPNOTSUPP) : st);
+  }
+  Status st = ApplyVfChange(pf.profile().driver, num, change, target);
+  s.netdevs.Sync(*s.card);
+  return st.ok() ? OkResponse() : ErrorResponse(st);
+}
+
+Json IommuGroups(DaemonState& s, const Json&) {
+  Card::Groups g = s.card->ComputeGroups();
+  Json fns = LspciFunctions(*s.card);
+  Json groups = Json::array();
+  for (const IommuGroup& grp : g.groups) {
+    Json members = Json::array();
+    for (size_t i : grp.members) {
+      std::string slot = g.members[i].bdf.ToString();
+      for (const Json& f : fns)
+        if (f["slot"] == slot) members.push_back(f);
+    }
+    groups.push_back(Json{{"group", grp.id}, {"devices", members}});
+  }
+  Json out = OkResponse();
+  out["groups"] = groups;
+  return out;
+}
+
+Json Lspci(DaemonState& s, const Json&) {
+  Json out = OkResponse();
+  out["dump"] = LspciDump(*s.card);
+  out["functions"] = LspciFunctions(*s.card);
+  return out;
+}
+
+Json Save(DaemonState& s, const Json& req) {
+  std::string path = req.contains("path") ? req["path"].get<std::string>() : s.config_path;
+  if (path.empty())
+    return ErrorResponse(EINVAL, "the daemon runs the built-in example card; name a file to save to");
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << config::SaveCardText(*s.card);
+    if (!out) return ErrorResponse(EIO, "cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return ErrorResponse(err, "cannot replace " + path);
+  }
+  Json out = OkResponse();
+  out["path"] = path;
+  return out;
+}
+
+}  // namespace
+
+void RegisterCommands(control::ControlServer& server, DaemonState& s) {
+  auto bind = [&s](Json (*fn)(DaemonState&, const Json&)) {
+    return [&s, fn](const Json& req) { return fn(s, req); };
+  };
+  server.Register({"ping", {}, [](const Json&) { return OkResponse(); }});
+  server.Register({"lspci", {}, bind(Lspci)});
+  server.Register({"sriov_read", {"dev"}, bind(SriovRead)});
+  server.Register({"sriov_write", {"dev", "attr", "value"}, bind(SriovWrite)});
+  server.Register({"link_show", {}, bind(LinkShow)});
+  server.Register({"link_set", {"dev", "vf"}, bind(LinkSet)});
+  server.Register({"iommu_groups", {}, bind(IommuGroups)});
+  server.Register({"save", {}, bind(Save)});
+}
+
+}  // namespace softvf

@@ -1,0 +1,21 @@
+// The daemon's control commands: one table row each, bound to the running card.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "card/card.h"
+#include "control/server.h"
+#include "daemon/netdevs.h"
+
+namespace softvf {
+
+struct DaemonState {
+  std::unique_ptr<Card> card;
+  std::string config_path;  // "" when running the built-in example
+  VfNetdevs netdevs;
+};
+
+void RegisterCommands(control::ControlServer& server, DaemonState& state);
+
+}  // namespace softvf

@@ -1,0 +1,55 @@
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "config/card_config.h"
+#include "control/server.h"
+#include "daemon/commands.h"
+
+namespace softvf {
+
+int RunDaemon(const DaemonOptions& options) {
+  DaemonState state;
+  state.config_path = options.config_path;
+  auto card = options.config_path.empty() ? config::LoadExampleCard()
+                                          : config::LoadCardFile(options.config_path);
+  if (!card.ok()) {
+    std::fprintf(stderr, "softvf: %s\n", card.status().message().c_str());
+    return 1;
+  }
+  state.card = std::move(card).value();
+  state.netdevs.Sync(*state.card);
+
+  // SIGTERM/SIGINT end the serve loop through a signalfd, never mid-request.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  int stop_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+  control::ControlServer server;
+  Status st = server.Listen(options.control_path);
+  if (!st.ok()) {
+    std::fprintf(stderr, "softvf: control socket: %s\n", st.message().c_str());
+    return 1;
+  }
+  RegisterCommands(server, state);
+  std::string ports;
+  for (const Port* p : state.card->AllPorts())
+    ports += (ports.empty() ? "" : ", ") + p->netdev + " (" + p->pf->bdf().ToString() + ", " +
+             p->pf->profile().name + ")";
+  std::printf("softvf: card ready: %s\nsoftvf: control socket %s\n", ports.c_str(),
+              options.control_path.c_str());
+  std::fflush(stdout);
+  server.Run(stop_fd);
+  close(stop_fd);
+  std::printf("softvf: stopped\n");
+  return 0;
+}
+
+}  // namespace softvf
