@@ -1,5 +1,6 @@
 // softvf: the daemon (`softvf daemon`) and the thin client for its control socket.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,18 @@ std::vector<std::string> TakeGlobalFlags(std::vector<std::string> args, softvf::
 int main(int argc, char** argv) {
   CLI::App app{"softvf: an SR-IOV network card built in software"};
   app.require_subcommand(1);
-  softvf::cli::Context ctx{softvf::control::kDefaultSocketPath, false};
+  // SOFTVF_CONTROL names the socket for daemon and client alike (e.g. for a user who
+  // cannot write /run); --control overrides it.
+  const char* env_socket = std::getenv("SOFTVF_CONTROL");
+  const std::string default_socket =
+      env_socket && *env_socket ? env_socket : softvf::control::kDefaultSocketPath;
+  softvf::cli::Context ctx{default_socket, false};
   app.add_option("--control", ctx.socket, "control socket of the daemon")
       ->capture_default_str();
   app.add_flag("-j,--json", ctx.json, "JSON output (iproute2's keys for link show)");
 
   softvf::DaemonOptions daemon;
-  daemon.control_path = softvf::control::kDefaultSocketPath;
+  daemon.control_path = default_socket;
   CLI::App* d = app.add_subcommand("daemon", "run the card (built-in example card by default)");
   d->add_option("-c,--config", daemon.config_path, "card configuration file (TOML)");
   d->add_option("--control", daemon.control_path, "control socket path")->capture_default_str();

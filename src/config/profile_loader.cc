@@ -122,6 +122,7 @@ std::shared_ptr<const DeviceProfile> ReadProfile(const TomlTable& root) {
   dev->AllowOnly({"name", "description", "vendor_id", "device_id", "vf_device_id",
                   "subsystem_vendor_id", "subsystem_id", "revision", "class", "vendor_name",
                   "device_name", "vf_device_name", "ports", "pf_msix_vectors", "vf_msix_vectors",
+                  "msix_bar", "vf_msix_bar",
                   "queues_per_vf", "mac_filters", "vlan_filters", "flr", "mf_endpoint_acs_quirk"});
   p->name = dev->String("name");
   p->description = dev->String("description", "");
@@ -141,6 +142,8 @@ std::shared_ptr<const DeviceProfile> ReadProfile(const TomlTable& root) {
   p->vf_msix_vectors = static_cast<uint16_t>(dev->Uint("vf_msix_vectors", 2048, 3));
   if (p->pf_msix_vectors == 0 || p->vf_msix_vectors == 0)
     dev->Fail("pf_msix_vectors", "MSI-X needs at least one vector");
+  p->msix_bar = static_cast<uint8_t>(dev->Uint("msix_bar", 5, 0));
+  p->vf_msix_bar = static_cast<uint8_t>(dev->Uint("vf_msix_bar", 5, 0));
   p->queues_per_vf = static_cast<uint16_t>(dev->Uint("queues_per_vf", 256, 1));
   p->mac_filters = static_cast<uint32_t>(dev->Uint("mac_filters", 1u << 20, 64));
   p->vlan_filters = static_cast<uint32_t>(dev->Uint("vlan_filters", 4096, 64));

@@ -107,6 +107,7 @@ nlohmann::json LspciFunctions(const Card& card) {
         j["driver"] = m.use == GroupMember::Use::kHostDriver ? p.driver.vf_driver
                       : m.use == GroupMember::Use::kConsumer ? "vfio-pci" : "";
         if (m.use == GroupMember::Use::kConsumer) j["consumer"] = f.vf->consumer();
+        if (m.use == GroupMember::Use::kHostDriver) j["netdev"] = Card::VfNetdevName(*f.port, f.vf->index());
         j["module"] = p.driver.vf_driver;
         j["vendor"] = p.vendor_name;
         j["device"] = p.vf_device_name;

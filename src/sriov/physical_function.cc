@@ -60,10 +60,12 @@ void PhysicalFunction::BuildHeader(int ports, MmioAllocator& mmio) {
       config_.SetWriteMask32(at + 4, 0xffffffff);
     }
   }
-  config_.Set16(kCommand, kCommandMemory | kCommandMaster | (p.pf_bars.empty() ? 0 : 1));
+  // Linux's pci_enable_resources sets I/O Space Enable only for a device with an I/O BAR.
+  bool has_io = std::any_of(p.pf_bars.begin(), p.pf_bars.end(), [](const BarSpec& b) { return b.is_io; });
+  config_.Set16(kCommand, kCommandMemory | kCommandMaster | (has_io ? 1 : 0));
   CapabilityBuilder caps(config_);
   if (p.caps.pm) caps.AddPowerManagement(p.caps.pm);
-  if (p.caps.msix) caps.AddMsix(p.caps.msix, MsixLayout{p.pf_msix_vectors, 3, 0, 3, 0x2000});
+  if (p.caps.msix) caps.AddMsix(p.caps.msix, MsixLayout{p.pf_msix_vectors, p.msix_bar, 0, p.msix_bar, 0x2000});
   caps.AddPcie(p.caps.pcie, PcieType::kEndpoint, p.link, p.flr, false);
   if (p.caps.aer) caps.AddAer(p.caps.aer);
   if (p.caps.ari) caps.AddAri(p.caps.ari, static_cast<uint8_t>(port_ + 1 < ports ? port_ + 1 : 0));
@@ -234,9 +236,16 @@ Status PhysicalFunction::SriovEnable(uint16_t nr_virtfn) {
                              nr_virtfn - 1u);
   if (bus > host_.bus_end) {
     ConfigWrite(sriov_at_ + SriovCapability::kNumVfs, 0, 2);
+    // %pR of the bus's busn_res: "[bus 04]" when it spans one bus, else "[bus 04-05]".
+    char range[16];
+    if (bdf_.bus() == host_.bus_end)
+      std::snprintf(range, sizeof range, "[bus %02x]", unsigned{bdf_.bus()});
+    else
+      std::snprintf(range, sizeof range, "[bus %02x-%02x]", unsigned{bdf_.bus()},
+                    unsigned{host_.bus_end});
     char msg[96];
-    std::snprintf(msg, sizeof msg, "can't enable %u VFs (bus %02x out of range of [bus %02x-%02x])",
-                  unsigned{nr_virtfn}, bus, unsigned{bdf_.bus()}, unsigned{host_.bus_end});
+    std::snprintf(msg, sizeof msg, "can't enable %u VFs (bus %02x out of range of %s)",
+                  unsigned{nr_virtfn}, bus, range);
     return Status::Errno(ENOMEM, msg);
   }
   ConfigWrite(sriov_at_ + SriovCapability::kCtrl,

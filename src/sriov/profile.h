@@ -77,6 +77,8 @@ struct DeviceProfile {
   int ports = 1;               // PFs on the adapter
   uint16_t pf_msix_vectors = 10;
   uint16_t vf_msix_vectors = 3;
+  uint8_t msix_bar = 0;        // BAR holding the PF's MSI-X table (PBA at +0x2000)
+  uint8_t vf_msix_bar = 0;     // VF BAR holding each VF's MSI-X table
   uint16_t queues_per_vf = 1;
   uint32_t mac_filters = 0;    // per-port MAC filter (FDB) table size
   uint32_t vlan_filters = 0;

@@ -1,0 +1,76 @@
+// The link renderer against the real iproute2 6.1's output for the same netlink data
+// (tests/golden/iproute2, produced by /bin/ip through tests/tools/iproute2-vfshim.c).
+#include "cli/link_format.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace softvf::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string Golden(const std::string& name) {
+  std::ifstream in(std::string(SOFTVF_SOURCE_DIR) + "/tests/golden/iproute2/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json Vf(int vf, const char* mac, int vlan, int qos, const char* proto, unsigned max, unsigned min,
+        json spoofchk, int state, json trust, json rss) {
+  return {{"vf", vf},       {"mac", mac},     {"broadcast", "ff:ff:ff:ff:ff:ff"},
+          {"vlan", vlan},   {"qos", qos},     {"vlan_proto", proto},
+          {"tx_rate", max}, {"max_tx_rate", max}, {"min_tx_rate", min},
+          {"spoofchk", spoofchk}, {"link_state", state}, {"trust", trust},
+          {"rss_query_en", rss}};
+}
+
+json Pf(json vfs) {
+  return json::array({{{"ifindex", 4}, {"ifname", "eth0"},
+                       {"flags", {"BROADCAST", "MULTICAST", "UP", "LOWER_UP"}}, {"mtu", 1400},
+                       {"qdisc", "pfifo_fast"}, {"operstate", "UP"}, {"linkmode", "DEFAULT"},
+                       {"group", "default"}, {"txqlen", 1000}, {"link_type", "ether"},
+                       {"address", "02:fc:00:00:00:01"}, {"broadcast", "ff:ff:ff:ff:ff:ff"},
+                       {"num_vf", 2}, {"vfinfo_list", vfs}}});
+}
+
+json IgbPair() {
+  return Pf({Vf(0, "00:00:00:00:00:00", 0, 0, "802.1Q", 0, 0, true, 0, false, nullptr),
+             Vf(1, "fa:16:3e:11:22:33", 100, 3, "802.1ad", 1000, 100, true, 2, true, nullptr)});
+}
+
+json AltPair() {
+  return Pf({Vf(0, "00:00:00:00:00:00", 5, 0, "802.1Q", 0, 0, nullptr, 1, nullptr, true),
+             Vf(1, "fa:16:3e:11:22:33", 100, 3, "802.1Q", 0, 0, false, 2, true, false)});
+}
+
+TEST(LinkFormat, TextMatchesIproute2ForIgbStyleVfs) { EXPECT_EQ(RenderLinksText(IgbPair()), Golden("link.txt")); }
+TEST(LinkFormat, JsonMatchesIproute2ForIgbStyleVfs) { EXPECT_EQ(RenderLinksJson(IgbPair()), Golden("j.json")); }
+TEST(LinkFormat, TextMatchesIproute2ForUnreportedFields) { EXPECT_EQ(RenderLinksText(AltPair()), Golden("alt.txt")); }
+TEST(LinkFormat, JsonMatchesIproute2ForUnreportedFields) { EXPECT_EQ(RenderLinksJson(AltPair()), Golden("alt.json")); }
+
+TEST(LinkFormat, PfWithoutVfListPrintsNoVfLinesAndNoJsonKey) {
+  json links = IgbPair();
+  links[0].erase("vfinfo_list");
+  EXPECT_EQ(RenderLinksText(links),
+            "4: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1400 qdisc pfifo_fast state UP mode "
+            "DEFAULT group default qlen 1000\n    link/ether 02:fc:00:00:00:01 brd "
+            "ff:ff:ff:ff:ff:ff\n");
+  EXPECT_EQ(RenderLinksJson(links).find("vfinfo_list"), std::string::npos);
+}
+
+TEST(LinkFormat, NoCarrierComesFirstAndLowerUpIsAbsent) {
+  json links = IgbPair();
+  links[0]["flags"] = {"NO-CARRIER", "BROADCAST", "MULTICAST", "UP"};
+  links[0]["operstate"] = "DOWN";
+  std::string text = RenderLinksText(links);
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "4: eth0: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1400 qdisc pfifo_fast state DOWN "
+            "mode DEFAULT group default qlen 1000");
+}
+
+}  // namespace
+}  // namespace softvf::cli
