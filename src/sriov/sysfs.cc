@@ -1,6 +1,8 @@
 #include "sriov/sysfs.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 
 namespace softvf {
@@ -53,28 +55,38 @@ const std::vector<std::string>& SriovAttributeNames() {
 }
 
 Result<uint16_t> KstrToU16(std::string_view s) {
-  if (!s.empty() && s.back() == '\n') s.remove_suffix(1);
+  // kstrtoull: one leading '+'; _parse_integer_fixup_radix: "0x" before a hex digit means
+  // hex, another leading '0' octal; digits up to the first non-digit; u64 overflow ->
+  // -ERANGE; no digit -> -EINVAL; then one '\n' may follow and nothing else (-EINVAL);
+  // kstrtou16 finally refuses values above 0xffff with -ERANGE.
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto at = [&](size_t i) { return i < s.size() ? s[i] : '\0'; };
   unsigned base = 10;
-  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  } else if (s.size() >= 2 && s[0] == '0') {
-    base = 8;
-    s.remove_prefix(1);
+  if (at(0) == '0') {
+    bool hex = (at(1) == 'x' || at(1) == 'X') && std::isxdigit(static_cast<unsigned char>(at(2)));
+    base = hex ? 16 : 8;
+    if (hex) s.remove_prefix(2);
   }
-  if (s.empty()) return Status::Errno(EINVAL);
   uint64_t value = 0;
-  for (char c : s) {
+  bool overflow = false;
+  size_t n = 0;
+  for (; n < s.size(); ++n) {
+    char c = s[n];
     unsigned d;
     if (c >= '0' && c <= '9') d = c - '0';
     else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
     else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return Status::Errno(EINVAL);
-    if (d >= base) return Status::Errno(EINVAL);
+    else break;
+    if (d >= base) break;
+    if (value > (UINT64_MAX - d) / base) overflow = true;
     value = value * base + d;
-    if (value > 0xffff) return Status::Errno(ERANGE);
   }
+  if (overflow) return Status::Errno(ERANGE);
+  if (n == 0) return Status::Errno(EINVAL);
+  s.remove_prefix(n);
+  if (!s.empty() && s.front() == '\n') s.remove_prefix(1);
+  if (!s.empty()) return Status::Errno(EINVAL);
+  if (value > 0xffff) return Status::Errno(ERANGE);
   return static_cast<uint16_t>(value);
 }
 
