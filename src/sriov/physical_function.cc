@@ -104,6 +104,14 @@ void PhysicalFunction::BuildSriov(MmioAllocator& mmio) {
 }
 
 void PhysicalFunction::ConfigWrite(uint32_t offset, uint32_t value, unsigned width) {
+  // PCIe Device Control bit 15, Initiate Function Level Reset: write-only, reads 0. An FLR
+  // of a PF disables its VFs (SR-IOV 1.1 2.2.2), like a conventional reset.
+  uint32_t flr_byte = uint32_t{profile_->caps.pcie} + 9;
+  if (profile_->flr && offset <= flr_byte && flr_byte < offset + width &&
+      ((value >> (8 * (flr_byte - offset))) & 0x80)) {
+    Reset();
+    return;
+  }
   config_.HostWrite(offset, value, width);
   Reconcile();
 }
