@@ -72,5 +72,38 @@ TEST(LinkFormat, NoCarrierComesFirstAndLowerUpIsAbsent) {
             "mode DEFAULT group default qlen 1000");
 }
 
+// The output vectors of shared/reference/sriov-control-semantics.md §3.5, for a driver that
+// reports every field (netdevsim-like).
+std::string VfLine(const json& vf) {
+  std::string text = RenderLinksText(Pf({vf}));
+  size_t at = text.find("    vf ");
+  return text.substr(at, text.size() - at - 1);
+}
+
+TEST(LinkFormat, ReferenceVectorFreshVf) {
+  EXPECT_EQ(VfLine(Vf(0, "00:00:00:00:00:00", 0, 0, "802.1Q", 0, 0, false, 0, false, false)),
+            "    vf 0     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, spoof checking off, "
+            "link-state auto, trust off, query_rss off");
+}
+
+TEST(LinkFormat, ReferenceVectorEverythingSet) {
+  EXPECT_EQ(VfLine(Vf(0, "fa:16:3e:11:22:33", 100, 3, "802.1Q", 1000, 100, true, 1, true, false)),
+            "    vf 0     link/ether fa:16:3e:11:22:33 brd ff:ff:ff:ff:ff:ff, vlan 100, qos 3, tx "
+            "rate 1000 (Mbps), max_tx_rate 1000Mbps, min_tx_rate 100Mbps, spoof checking on, "
+            "link-state enable, trust on, query_rss off");
+}
+
+TEST(LinkFormat, ReferenceVector8021ad) {
+  EXPECT_EQ(VfLine(Vf(1, "00:00:00:00:00:00", 200, 0, "802.1ad", 0, 0, false, 0, false, false)),
+            "    vf 1     link/ether 00:00:00:00:00:00 brd ff:ff:ff:ff:ff:ff, vlan 200, vlan "
+            "protocol 802.1ad, spoof checking off, link-state auto, trust off, query_rss off");
+}
+
+TEST(LinkFormat, ReferenceVectorDriverWithoutRssQuery) {
+  EXPECT_EQ(VfLine(Vf(0, "00:11:22:33:44:55", 0, 0, "802.1Q", 0, 0, true, 0, false, nullptr)),
+            "    vf 0     link/ether 00:11:22:33:44:55 brd ff:ff:ff:ff:ff:ff, spoof checking on, "
+            "link-state auto, trust off");
+}
+
 }  // namespace
 }  // namespace softvf::cli
