@@ -57,7 +57,8 @@ void ReadDriver(const TomlTable& t, DriverSpec& d) {
 
 void ReadSriov(const TomlTable& t, DeviceProfile& p) {
   t.AllowOnly({"total_vfs", "initial_vfs", "first_vf_offset", "vf_stride", "ari_first_vf_offset",
-               "ari_vf_stride", "supported_page_sizes", "ari_capable_hierarchy_preserved",
+               "ari_vf_stride", "port_vf_offset_step", "supported_page_sizes",
+               "ari_capable_hierarchy_preserved",
                "vf_bar"});
   SriovSpec& s = p.sriov;
   s.total_vfs = static_cast<uint16_t>(t.Uint("total_vfs", 0xffff));
@@ -66,6 +67,7 @@ void ReadSriov(const TomlTable& t, DeviceProfile& p) {
   s.vf_stride = static_cast<uint16_t>(t.Uint("vf_stride", 0xffff));
   s.ari_first_vf_offset = static_cast<uint16_t>(t.Uint("ari_first_vf_offset", 0xffff, s.first_vf_offset));
   s.ari_vf_stride = static_cast<uint16_t>(t.Uint("ari_vf_stride", 0xffff, s.vf_stride));
+  s.port_vf_offset_step = static_cast<uint16_t>(t.Uint("port_vf_offset_step", 0xffff, 0));
   s.supported_page_sizes = static_cast<uint32_t>(t.Uint("supported_page_sizes", 0xffffffff, 0x553));
   s.ari_capable_hierarchy_preserved = t.Bool("ari_capable_hierarchy_preserved", false);
   uint32_t used = 0;

@@ -139,7 +139,8 @@ void PhysicalFunction::UpdateOffsetStride() {
   SriovCapability cap = sriov();
   const SriovSpec& s = profile_->sriov;
   bool ari = cap.ari_capable_hierarchy();
-  cap.SetFirstVfOffset(ari ? s.ari_first_vf_offset : s.first_vf_offset);
+  uint16_t offset = ari ? s.ari_first_vf_offset : s.first_vf_offset;
+  cap.SetFirstVfOffset(static_cast<uint16_t>(offset + port_ * s.port_vf_offset_step));
   cap.SetVfStride(ari ? s.ari_vf_stride : s.vf_stride);
 }
 

@@ -45,6 +45,10 @@ struct SriovSpec {
   uint16_t vf_stride = 0;
   uint16_t ari_first_vf_offset = 0;  // with ARI Capable Hierarchy set
   uint16_t ari_vf_stride = 0;
+  // Added to both offsets per port index: PF n's First VF Offset is offset + n * step.
+  // 0 (Intel) interleaves the ports' VFs; mlx5 packs each port's VFs after the previous
+  // port's (step = TotalVFs - 1: PF1 of a 2x8-VF card reads "VF offset: 9").
+  uint16_t port_vf_offset_step = 0;
   uint32_t supported_page_sizes = 0x553;
   bool ari_capable_hierarchy_preserved = false;
   std::vector<BarSpec> vf_bars;
