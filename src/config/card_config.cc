@@ -1,5 +1,6 @@
 #include "config/card_config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fstream>
@@ -287,8 +288,9 @@ std::string SaveCardText(const Card& card) {
       << "\nvendor_id = " << Hex(s.vendor_id, 4) << "\ndevice_id = " << Hex(s.device_id, 4) << "\n";
   }
   for (const Adapter& a : card.adapters()) {
-    bool builtin = a.profile_source.find('/') == std::string::npos &&
-                   a.profile_source.find('.') == std::string::npos;
+    // A built-in profile is saved by name, anything else as the file it came from.
+    const std::vector<std::string> builtins = BuiltinProfileNames();
+    bool builtin = std::find(builtins.begin(), builtins.end(), a.profile_source) != builtins.end();
     o << "\n[[adapter]]\n" << (builtin ? "profile = " : "profile_file = ")
       << Quote(a.profile_source) << "\nslot = \"" << a.slot.ToString().substr(0, 10)
       << "\"\nports = " << a.ports.size() << "\nmmio_base = " << Hex(a.mmio_base) << "\n";
