@@ -1,0 +1,203 @@
+// Message framing and validation: real socketpairs, real fds (memfd/eventfd).
+#include "vhost_user/request_table.h"
+
+#include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "vhost_user/connection.h"
+
+namespace softvf::vhost_user {
+namespace {
+
+struct Pair {
+  int front = -1;
+  Connection* back = nullptr;
+  Pair() {
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    front = sv[0];
+    back = new Connection(sv[1]);
+  }
+  ~Pair() {
+    close(front);
+    delete back;
+  }
+  // Sends header + payload with `fds` as one sendmsg, like QEMU does.
+  void Send(uint32_t request, uint32_t flags, const void* payload, uint32_t size,
+            std::vector<int> fds = {}) {
+    Header h{request, flags, size};
+    std::vector<uint8_t> buf(sizeof h + size);
+    std::memcpy(buf.data(), &h, sizeof h);
+    if (size) std::memcpy(buf.data() + sizeof h, payload, size);
+    iovec iov{buf.data(), buf.size()};
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
+    if (!fds.empty()) {
+      mh.msg_control = control;
+      mh.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+      cmsghdr* c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+      std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    ASSERT_EQ(sendmsg(front, &mh, 0), static_cast<ssize_t>(buf.size()));
+  }
+};
+
+bool FdOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+Status ReceiveAndValidate(Pair& p, Message& msg) {
+  SOFTVF_RETURN_IF_ERROR(p.back->Receive(msg));
+  const RequestInfo* info = FindRequest(msg.header.request);
+  if (!info) return Status::Errno(EPROTO, "unknown request");
+  return Validate(*info, msg);
+}
+
+TEST(VhostUserFraming, GetFeaturesHasNoPayload) {
+  Pair p;
+  p.Send(1, kFlagVersion, nullptr, 0);
+  Message msg;
+  ASSERT_TRUE(ReceiveAndValidate(p, msg).ok());
+  EXPECT_EQ(msg.request(), Request::kGetFeatures);
+  EXPECT_EQ(msg.nfds, 0);
+}
+
+TEST(VhostUserFraming, ReplyCarriesTheRequestAndReplyFlag) {
+  Pair p;
+  p.Send(1, kFlagVersion, nullptr, 0);
+  Message msg;
+  ASSERT_TRUE(p.back->Receive(msg).ok());
+  ASSERT_TRUE(p.back->SendReplyU64(msg, 0x140008000ull).ok());
+  struct {
+    Header h;
+    uint64_t v;
+  } __attribute__((packed)) reply;
+  ASSERT_EQ(recv(p.front, &reply, sizeof reply, MSG_WAITALL), static_cast<ssize_t>(sizeof reply));
+  EXPECT_EQ(reply.h.request, 1u);
+  EXPECT_EQ(reply.h.flags, kFlagVersion | kFlagReply);
+  EXPECT_EQ(reply.h.size, 8u);
+  EXPECT_EQ(reply.v, 0x140008000ull);
+}
+
+TEST(VhostUserFraming, WrongPayloadSizeIsRefused) {
+  Pair p;
+  uint32_t four = 4;
+  p.Send(2 /* SET_FEATURES */, kFlagVersion, &four, 4);
+  Message msg;
+  Status st = ReceiveAndValidate(p, msg);
+  EXPECT_EQ(st.errnum(), EPROTO);
+  EXPECT_EQ(st.message(), "SET_FEATURES: payload of 4 bytes (expected 8..8)");
+}
+
+TEST(VhostUserFraming, OversizedPayloadIsRefusedBeforeReading) {
+  Pair p;
+  Header h{2, kFlagVersion, 1u << 20};
+  ASSERT_EQ(send(p.front, &h, sizeof h, 0), static_cast<ssize_t>(sizeof h));
+  Message msg;
+  Status st = p.back->Receive(msg);
+  EXPECT_EQ(st.errnum(), EPROTO);
+}
+
+TEST(VhostUserFraming, BadVersionIsRefused) {
+  Pair p;
+  p.Send(1, 0x2, nullptr, 0);
+  Message msg;
+  EXPECT_EQ(p.back->Receive(msg).errnum(), EPROTO);
+}
+
+TEST(VhostUserFraming, EofIsConnectionReset) {
+  Pair p;
+  shutdown(p.front, SHUT_WR);
+  Message msg;
+  EXPECT_EQ(p.back->Receive(msg).errnum(), ECONNRESET);
+}
+
+TEST(VhostUserFraming, KickCarriesOneFdOrNoneWithTheNoFdBit) {
+  Pair p;
+  int efd = eventfd(0, EFD_CLOEXEC);
+  uint64_t index = 1;
+  p.Send(12, kFlagVersion, &index, 8, {efd});
+  Message msg;
+  ASSERT_TRUE(ReceiveAndValidate(p, msg).ok());
+  ASSERT_EQ(msg.nfds, 1);
+  EXPECT_TRUE(FdOpen(msg.fds[0]));
+  CloseFds(msg);
+
+  uint64_t nofd = 1 | kVringNoFdFlag;
+  p.Send(12, kFlagVersion, &nofd, 8);
+  ASSERT_TRUE(ReceiveAndValidate(p, msg).ok());
+  EXPECT_EQ(msg.nfds, 0);
+  close(efd);
+}
+
+TEST(VhostUserFraming, MissingOrExtraFdsAreRefusedAndClosed) {
+  Pair p;
+  uint64_t index = 0;
+  p.Send(13 /* SET_VRING_CALL */, kFlagVersion, &index, 8);
+  Message msg;
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "SET_VRING_CALL: 0 file descriptors (expected 1)");
+
+  int a = eventfd(0, 0), b = eventfd(0, 0);
+  p.Send(13, kFlagVersion, &index, 8, {a, b});
+  Status st = ReceiveAndValidate(p, msg);
+  EXPECT_EQ(st.message(), "SET_VRING_CALL: 2 file descriptors (expected 1)");
+  int got0 = msg.fds[0], got1 = msg.fds[1];
+  CloseFds(msg);  // what the backend does with a refused message
+  EXPECT_FALSE(FdOpen(got0));
+  EXPECT_FALSE(FdOpen(got1));
+  close(a);
+  close(b);
+}
+
+TEST(VhostUserFraming, MemTableNeedsOneFdPerRegionAndAtMostEight) {
+  Pair p;
+  Memory mem{};
+  mem.nregions = 2;
+  int a = eventfd(0, 0);
+  p.Send(5, kFlagVersion, &mem, 8 + 2 * sizeof(MemoryRegion), {a});
+  Message msg;
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "SET_MEM_TABLE: 1 file descriptors (expected 2)");
+  CloseFds(msg);
+
+  mem.nregions = 9;
+  p.Send(5, kFlagVersion, &mem, sizeof mem);
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "SET_MEM_TABLE: 9 memory regions");
+
+  mem.nregions = 3;
+  int fds[3] = {eventfd(0, 0), eventfd(0, 0), eventfd(0, 0)};
+  p.Send(5, kFlagVersion, &mem, 8 + 2 * sizeof(MemoryRegion), {fds[0], fds[1], fds[2]});
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "SET_MEM_TABLE: payload shorter than its regions");
+  CloseFds(msg);
+  for (int fd : fds) close(fd);
+  close(a);
+}
+
+TEST(VhostUserFraming, ConfigSizeMustFitItsPayload) {
+  Pair p;
+  Config c{};
+  c.size = 300;
+  p.Send(24, kFlagVersion, &c, sizeof c);
+  Message msg;
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "GET_CONFIG: config size 300");
+}
+
+TEST(VhostUserFraming, EveryKnownRequestHasARowAndUnknownHasNone) {
+  for (uint32_t r : {1u, 2u, 3u, 5u, 8u, 9u, 10u, 11u, 12u, 13u, 15u, 16u, 17u, 18u, 24u, 39u, 40u})
+    EXPECT_NE(FindRequest(r), nullptr) << r;
+  EXPECT_EQ(FindRequest(0), nullptr);
+  EXPECT_EQ(FindRequest(1000), nullptr);
+  EXPECT_STREQ(RequestName(11), "GET_VRING_BASE");
+}
+
+}  // namespace
+}  // namespace softvf::vhost_user
