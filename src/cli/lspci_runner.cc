@@ -110,7 +110,9 @@ int RunLspci(const std::string& dump, const nlohmann::json& functions,
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
     for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
-    std::vector<std::string> argv_s = {"lspci", "-F", path};
+    // Names come from pci.ids alone: libpci would otherwise prefer udev's hwdb where
+    // one is installed, and the same card would read differently on different hosts.
+    std::vector<std::string> argv_s = {"lspci", "-O", "hwdb.disable=1", "-F", path};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& s : argv_s) argv.push_back(s.data());
