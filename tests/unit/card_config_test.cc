@@ -509,6 +509,18 @@ TEST(ProfileErrors, NameFileLineAndKey) {
   EXPECT_EQ(err("[device]\nname = \"x\"\nvendor_id = 0x8086\ndevice_id = 1\nvf_device_id = 2\n" +
                 ok_tail + "[driver]\nmax_vfs = 5\n"),
             "p.toml:10: driver: max_vfs exceeds sriov.total_vfs");
+  std::string dev = "[device]\nname = \"x\"\nvendor_id = 0x8086\ndevice_id = 1\nvf_device_id = 2\n";
+  EXPECT_EQ(err(dev +
+                "[[pf_bar]]\nindex = 0\nsize = 0x4000\ntype = \"mem64\"\n[[pf_bar]]\n"
+                "index = 1\nsize = 0x4000\n" +
+                ok_tail),
+            "p.toml:11: pf_bar[1].index: overlaps another BAR");
+  EXPECT_EQ(err(dev + ok_tail +
+                "[[sriov.vf_bar]]\nindex = 3\nsize = 0x4000\n"
+                "[[sriov.vf_bar]]\nindex = 2\nsize = 0x4000\ntype = \"mem64\"\n"),
+            "p.toml:14: sriov.vf_bar[1].index: overlaps another VF BAR");
+  EXPECT_EQ(err(dev + ok_tail + "[[sriov.vf_bar]]\nindex = 0\nsize = 0x4000\ntype = \"io\"\n"),
+            "p.toml:13: sriov.vf_bar[0].type: must be mem32 or mem64 (VFs have no I/O space)");
   EXPECT_TRUE(err("[device]\nname = \"x\"\nvendor_id = 0x8086\ndevice_id = 1\n"
                   "vf_device_id = 2\n" +
                   ok_tail)
