@@ -28,6 +28,20 @@ BarSpec ReadBar(const TomlTable& t, bool vf) {
   return bar;
 }
 
+// One function's list of BARs; no two may claim a slot (a 64-bit BAR takes two).
+std::vector<BarSpec> ReadBars(const TomlTable& t, const std::string& key, bool vf) {
+  std::vector<BarSpec> bars;
+  uint32_t used = 0;
+  for (const TomlTable& b : t.Tables(key)) {
+    BarSpec bar = ReadBar(b, vf);
+    uint32_t slots = (bar.is_64bit ? 3u : 1u) << bar.index;
+    if (used & slots) b.Fail("index", vf ? "overlaps another VF BAR" : "overlaps another BAR");
+    used |= slots;
+    bars.push_back(bar);
+  }
+  return bars;
+}
+
 void ReadDriver(const TomlTable& t, DriverSpec& d) {
   t.AllowOnly({"name", "vf_driver", "max_vfs", "link_speed_mbps", "vf_config", "vlan_protocols",
                "rate", "min_max_tx_rate", "rate_limited_by_link", "link_state", "query_rss",
@@ -70,14 +84,7 @@ void ReadSriov(const TomlTable& t, DeviceProfile& p) {
   s.port_vf_offset_step = static_cast<uint16_t>(t.Uint("port_vf_offset_step", 0xffff, 0));
   s.supported_page_sizes = static_cast<uint32_t>(t.Uint("supported_page_sizes", 0xffffffff, 0x553));
   s.ari_capable_hierarchy_preserved = t.Bool("ari_capable_hierarchy_preserved", false);
-  uint32_t used = 0;
-  for (const TomlTable& b : t.Tables("vf_bar")) {
-    BarSpec bar = ReadBar(b, true);
-    uint32_t slots = (bar.is_64bit ? 3u : 1u) << bar.index;
-    if (used & slots) b.Fail("index", "overlaps another VF BAR");
-    used |= slots;
-    s.vf_bars.push_back(bar);
-  }
+  s.vf_bars = ReadBars(t, "vf_bar", true);
 }
 
 void ReadCapabilities(const TomlTable& t, DeviceProfile& p) {
@@ -157,14 +164,7 @@ std::shared_ptr<const DeviceProfile> ReadProfile(const TomlTable& root) {
     p->link.max_width = static_cast<uint8_t>(pcie->Uint("link_width", 32, 4));
   }
   if (auto caps = root.Table("capabilities")) ReadCapabilities(*caps, *p);
-  uint32_t used = 0;
-  for (const TomlTable& b : root.Tables("pf_bar")) {
-    BarSpec bar = ReadBar(b, false);
-    uint32_t slots = (bar.is_64bit ? 3u : 1u) << bar.index;
-    if (used & slots) b.Fail("index", "overlaps another BAR");
-    used |= slots;
-    p->pf_bars.push_back(bar);
-  }
+  p->pf_bars = ReadBars(root, "pf_bar", false);
   auto sriov = root.Table("sriov");
   if (!sriov) root.Fail("sriov", "missing [sriov] table");
   ReadSriov(*sriov, *p);
