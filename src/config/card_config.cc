@@ -131,7 +131,17 @@ void ApplyVf(const TomlTable& t, Card& card, Port& port) {
 
 void ReadPort(const TomlTable& t, Card& card, Port& port) {
   PhysicalFunction& pf = *port.pf;
-  if (t.Has("driver")) pf.host().driver = t.String("driver");
+  if (t.Has("driver")) {
+    pf.host().driver = t.String("driver");
+    // sriov_totalvfs is TotalVFs unless the bound driver lowers it with
+    // pci_sriov_set_totalvfs (only the profile's own driver does); Linux resets it to
+    // TotalVFs when a driver unbinds (pci_iov_remove).
+    if (pf.host().is_physfn) {
+      pf.host().driver_max_vfs = pf.sriov().total_vfs();
+      const DriverSpec& d = pf.profile().driver;
+      if (d.max_vfs && pf.host().driver == d.name) (void)pf.SetDriverTotalVfs(d.max_vfs);
+    }
+  }
   if (t.Has("drivers_autoprobe")) pf.host().drivers_autoprobe = t.Bool("drivers_autoprobe");
   if (t.Has("numvfs")) {
     uint64_t n = t.Uint("numvfs", 0xffff);

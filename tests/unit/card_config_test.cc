@@ -241,6 +241,29 @@ TEST(CardErrors, MissingFile) {
   EXPECT_EQ(card.status().message(), "/nonexistent/card.toml: cannot open configuration file");
 }
 
+// Linux: driver_max_VFs is TotalVFs unless the bound driver lowered it, and goes back to
+// TotalVFs when the driver unbinds (pci_iov_remove); with no driver, enabling is ENOENT.
+TEST(CardDriver, UnboundPfReadsTheRegistersTotalVfs) {
+  auto card = config::LoadCardText(
+      "[[adapter]]\nprofile = \"i350\"\nslot = \"0000:31:00\"\n"
+      "[[adapter.port]]\nfunction = 0\ndriver = \"\"\n"
+      "[[adapter.port]]\nfunction = 1\ndriver = \"vfio-pci\"\n",
+      "card.toml", "");
+  ASSERT_TRUE(card.ok()) << card.status().message();
+  const PhysicalFunction& unbound = *(*card)->AllPorts()[0]->pf;
+  const PhysicalFunction& vfio = *(*card)->AllPorts()[1]->pf;
+  EXPECT_EQ(SysfsRead(unbound, "sriov_totalvfs").value(), "8\n");
+  EXPECT_EQ(SysfsRead(vfio, "sriov_totalvfs").value(), "8\n");  // only igb says 7
+  EXPECT_EQ(LoadError("[[adapter]]\nprofile = \"i350\"\nslot = \"0000:31:00\"\n"
+                      "[[adapter.port]]\nfunction = 0\ndriver = \"\"\nnumvfs = 8\n"),
+            "card.toml:7: adapter[0].port[0].numvfs: No such file or directory (no driver "
+            "bound to device; cannot configure SR-IOV)");
+  EXPECT_EQ(LoadError("[[adapter]]\nprofile = \"i350\"\nslot = \"0000:31:00\"\n"
+                      "[[adapter.port]]\nfunction = 0\ndriver = \"igb\"\nnumvfs = 8\n"),
+            "card.toml:7: adapter[0].port[0].numvfs: Numerical result out of range "
+            "(sriov_totalvfs is 7)");
+}
+
 // ------------------------------------------------------------------ saving
 
 // Everything a saved file must carry, port by port.
