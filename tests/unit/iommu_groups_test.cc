@@ -52,10 +52,12 @@ void AddI350(Card& card, std::shared_ptr<const DeviceProfile> profile, const cha
                               0xa0000000 + 0x10000000 * card.adapters().size(), {});
   ASSERT_TRUE(st.ok()) << st.message();
   Adapter& a = card.adapters().back();
-  if (numvfs_port0)
+  if (numvfs_port0) {
     ASSERT_TRUE(SysfsWrite(*a.ports[0].pf, "sriov_numvfs", std::to_string(numvfs_port0)).ok());
-  if (numvfs_port1)
+  }
+  if (numvfs_port1) {
     ASSERT_TRUE(SysfsWrite(*a.ports[1].pf, "sriov_numvfs", std::to_string(numvfs_port1)).ok());
+  }
 }
 
 // The seed's host: root port 30:03.1 with ACS, I350 (quirk: functions isolated) at 31:00.

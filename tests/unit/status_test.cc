@@ -53,9 +53,10 @@ TEST(Status, ReturnIfErrorPropagatesTheFirstError) {
 }
 
 TEST(Result, ValueOrStatus) {
-  Result<int> v = 7;
+  Result<std::string> v = std::string("7");
   EXPECT_TRUE(v.ok());
-  EXPECT_EQ(*v, 7);
+  EXPECT_EQ(*v, "7");
+  EXPECT_EQ(v->size(), 1u);
   EXPECT_TRUE(v.status().ok());
   Result<std::string> e = Status::Errno(ENOENT, "gone");
   EXPECT_FALSE(e.ok());
