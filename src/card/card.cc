@@ -42,7 +42,7 @@ Status Card::AddAdapter(std::shared_ptr<const DeviceProfile> profile, std::strin
   for (int i = 0; i < ports; ++i) {
     Bdf bdf(slot.domain(), slot.bus(), slot.device(), static_cast<uint8_t>(i));
     Port port;
-    port.pf = std::make_unique<PhysicalFunction>(*profile, bdf, i, ports, mmio);
+    port.pf = std::make_unique<PhysicalFunction>(*profile, bdf, i, ports, mmio, io_);
     const PortSpec spec = i < static_cast<int>(specs.size()) ? specs[i] : PortSpec{};
     port.netdev = spec.name.empty() ? PredictableNetdevName(bdf, ports > 1) : spec.name;
     if (FindPort(port.netdev))

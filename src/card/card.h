@@ -97,6 +97,7 @@ class Card {
   Topology topology_;
   std::vector<Adapter> adapters_;
   int next_ifindex_ = 2;  // 1 is the host's loopback
+  MmioAllocator io_{0x3000};  // the host's 64 KiB I/O space, shared by all adapters
 };
 
 // Linux's predictable name for a PF netdev: enp<bus>s<slot>[f<function>] (systemd

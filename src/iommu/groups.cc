@@ -106,7 +106,11 @@ Status CheckViable(const std::vector<IommuGroup>& groups, const std::vector<Grou
     for (size_t i : g.members) {
       const GroupMember& m = members[i];
       if (i == target || m.is_bridge) continue;  // VFIO tolerates bridges in a group
+      // VFIO accepts members that are unbound or bound to vfio-pci/pci-stub, and members
+      // already held by the same user.
       bool ok = m.use == GroupMember::Use::kUnbound ||
+                (m.use == GroupMember::Use::kHostDriver &&
+                 (m.driver == "vfio-pci" || m.driver == "pci-stub")) ||
                 (m.use == GroupMember::Use::kConsumer && m.driver == consumer);
       if (!ok) return Status::Errno(EPERM, "group " + std::to_string(g.id) + " is not viable");
     }

@@ -26,16 +26,16 @@ uint32_t BarTypeBits(const BarSpec& bar) {
 }  // namespace
 
 PhysicalFunction::PhysicalFunction(const DeviceProfile& profile, Bdf bdf, int port, int ports,
-                                   MmioAllocator& mmio)
+                                   MmioAllocator& mmio, MmioAllocator& io)
     : profile_(&profile), bdf_(bdf), port_(port), sriov_at_(profile.caps.sriov) {
-  BuildHeader(ports, mmio);
+  BuildHeader(ports, mmio, io);
   BuildSriov(mmio);
   vfs_.reserve(profile.sriov.total_vfs);
   for (uint16_t i = 0; i < profile.sriov.total_vfs; ++i) vfs_.emplace_back(profile, i);
   host_.driver = profile.driver.name;
 }
 
-void PhysicalFunction::BuildHeader(int ports, MmioAllocator& mmio) {
+void PhysicalFunction::BuildHeader(int ports, MmioAllocator& mmio, MmioAllocator& io) {
   const DeviceProfile& p = *profile_;
   config_.Set16(kVendorId, p.vendor_id);
   config_.Set16(kDeviceId, p.device_id);
@@ -49,7 +49,6 @@ void PhysicalFunction::BuildHeader(int ports, MmioAllocator& mmio) {
   config_.Set16(kSubsystemId, p.subsystem_id);
   config_.Set8(kInterruptPin, static_cast<uint8_t>(1 + port_ % 4));  // INTA..INTD
   config_.SetWriteMask8(kInterruptLine, 0xff);
-  static MmioAllocator io(0x3000);  // legacy I/O space is tiny; one range for all cards
   for (const BarSpec& bar : p.pf_bars) {
     uint32_t at = kBar0 + 4 * bar.index;
     uint64_t addr = bar.is_io ? io.Allocate(bar.size) : mmio.Allocate(bar.size);

@@ -42,9 +42,10 @@ struct IovEnvironment {
 
 class PhysicalFunction {
  public:
-  // `port` is this PF's index on an adapter of `ports` functions (the same slot).
+  // `port` is this PF's index on an adapter of `ports` functions (the same slot). BARs
+  // are placed from `mmio` (memory) and `io` (I/O space).
   PhysicalFunction(const DeviceProfile& profile, Bdf bdf, int port, int ports,
-                   MmioAllocator& mmio);
+                   MmioAllocator& mmio, MmioAllocator& io);
 
   const DeviceProfile& profile() const { return *profile_; }
   Bdf bdf() const { return bdf_; }
@@ -87,7 +88,7 @@ class PhysicalFunction {
   Status SetDriverTotalVfs(uint16_t n);
 
  private:
-  void BuildHeader(int ports, MmioAllocator& mmio);
+  void BuildHeader(int ports, MmioAllocator& mmio, MmioAllocator& io);
   void BuildSriov(MmioAllocator& mmio);
   void Reconcile();
   void UpdateOffsetStride();

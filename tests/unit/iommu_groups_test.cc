@@ -281,6 +281,28 @@ TEST(CheckViable, BridgesAreToleratedHostDriversAreNot) {
   EXPECT_EQ(CheckViable(groups, m, 1, "vm").errnum(), EPERM);
 }
 
+TEST(CheckViable, MembersBoundToVfioPciOrPciStubAreUsable) {
+  std::vector<GroupMember> m(2);
+  m[0].use = GroupMember::Use::kHostDriver;
+  m[0].driver = "igbvf";
+  m[1].use = GroupMember::Use::kHostDriver;
+  std::vector<IommuGroup> groups = {IommuGroup{2, {0, 1}}};
+  for (const char* usable : {"vfio-pci", "pci-stub"}) {
+    m[1].driver = usable;
+    EXPECT_TRUE(CheckViable(groups, m, 0, "vm").ok()) << usable;
+  }
+  m[1].driver = "igb";
+  EXPECT_EQ(CheckViable(groups, m, 0, "vm").message(), "group 2 is not viable");
+}
+
+TEST_F(Assign, PfsBoundToVfioPciLeaveTheGroupViable) {
+  Build(/*acs=*/false);
+  for (Port& p : card_.adapters()[0].ports) p.pf->host().driver = "vfio-pci";
+  // The VFs already exist (igbvf bound them); only the PFs moved to vfio-pci.
+  for (int i = 1; i < 7; ++i) ASSERT_TRUE(card_.AssignVf(port1(), i, "vm1").ok());
+  EXPECT_TRUE(card_.AssignVf(port1(), 0, "vm1").ok());
+}
+
 TEST(CheckViable, TargetOutsideEveryGroupIsEnodev) {
   std::vector<GroupMember> m(2);
   std::vector<IommuGroup> groups = {IommuGroup{0, {0}}};

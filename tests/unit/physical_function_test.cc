@@ -359,8 +359,8 @@ TEST(SriovInit, ProgramsPageSizeLeavesNumVfsZeroAndBecomesPf) {
 
 TEST(SriovInit, NoDriverBoundMeansDriverMaxIsTotalVfs) {
   DeviceProfile prof = Builtin("i350");
-  MmioAllocator mmio(0xa0000000);
-  PhysicalFunction pf(prof, kPf0, 0, 2, mmio);
+  MmioAllocator mmio(0xa0000000), io(0x3000);
+  PhysicalFunction pf(prof, kPf0, 0, 2, mmio, io);
   pf.host().driver.clear();
   ASSERT_TRUE(pf.SriovInit(IovEnvironment{}).ok());
   EXPECT_EQ(pf.host().driver_max_vfs, 8);
@@ -368,8 +368,8 @@ TEST(SriovInit, NoDriverBoundMeansDriverMaxIsTotalVfs) {
 
 TEST(SriovInit, ClearsVfEnableLeftOnByFirmware) {
   DeviceProfile prof = Builtin("i350");
-  MmioAllocator mmio(0xa0000000);
-  PhysicalFunction pf(prof, kPf0, 0, 2, mmio);
+  MmioAllocator mmio(0xa0000000), io(0x3000);
+  PhysicalFunction pf(prof, kPf0, 0, 2, mmio, io);
   WriteSriov16(pf, S::kNumVfs, 2);
   WriteSriov16(pf, S::kCtrl, S::kCtrlVfe);
   ASSERT_EQ(pf.enabled_vf_count(), 2);

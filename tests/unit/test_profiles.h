@@ -28,7 +28,7 @@ struct TestPf {
   explicit TestPf(const DeviceProfile& profile, Bdf bdf, int ports = 1,
                   IovEnvironment env = IovEnvironment{})
       : mmio(0xa0000000),
-        pf(std::make_unique<PhysicalFunction>(profile, bdf, bdf.function(), ports, mmio)) {
+        pf(std::make_unique<PhysicalFunction>(profile, bdf, bdf.function(), ports, mmio, io)) {
     env.lowest_pf = bdf.function() == 0;
     init = pf->SriovInit(env);
   }
@@ -36,6 +36,7 @@ struct TestPf {
   PhysicalFunction& operator*() { return *pf; }
 
   MmioAllocator mmio;
+  MmioAllocator io{0x3000};
   std::unique_ptr<PhysicalFunction> pf;
   Status init;
 };
