@@ -296,11 +296,17 @@ TEST(CheckViable, MembersBoundToVfioPciOrPciStubAreUsable) {
 }
 
 TEST_F(Assign, PfsBoundToVfioPciLeaveTheGroupViable) {
-  Build(/*acs=*/false);
+  ASSERT_FALSE(card_.topology().AddBridge(Bridge("0000:30:03.1", 0x31, 0x31, false)));
+  AddI350(card_, Profile("i350"), "0000:31:00.0", 0);
+  for (Port& p : card_.adapters()[0].ports) p.pf->host().drivers_autoprobe = false;
+  ASSERT_TRUE(SysfsWrite(*port1().pf, "sriov_numvfs", "2").ok());
+  EXPECT_EQ(card_.AssignVf(port1(), 0, "vm1").errnum(), EPERM);  // PFs still on igb
   for (Port& p : card_.adapters()[0].ports) p.pf->host().driver = "vfio-pci";
-  // The VFs already exist (igbvf bound them); only the PFs moved to vfio-pci.
-  for (int i = 1; i < 7; ++i) ASSERT_TRUE(card_.AssignVf(port1(), i, "vm1").ok());
   EXPECT_TRUE(card_.AssignVf(port1(), 0, "vm1").ok());
+  // A VF bound to its host driver still makes the group unusable for another VF's user.
+  ASSERT_TRUE(card_.ReleaseVf(port1(), 0).ok());
+  port1().pf->vfs()[1].Bind(Binding::kHostDriver);
+  EXPECT_EQ(card_.AssignVf(port1(), 0, "vm1").errnum(), EPERM);
 }
 
 TEST(CheckViable, TargetOutsideEveryGroupIsEnodev) {
