@@ -1,0 +1,128 @@
+#include "eswitch/veb.h"
+
+#include <cerrno>
+#include <optional>
+
+namespace softvf::eswitch {
+
+namespace {
+TokenBucket BucketFor(const PortPolicy& p, uint64_t now_ns) {
+  if (p.max_tx_rate_mbps == 0) return TokenBucket();
+  return TokenBucket(p.max_tx_rate_mbps, TokenBucket::DefaultBurst(p.max_tx_rate_mbps), now_ns);
+}
+}  // namespace
+
+Veb::Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, uint64_t now_ns)
+    : policies_(std::move(policies)),
+      fdb_(options.fdb_capacity, options.aging_ns, options.hash_seed),
+      ports_(policies_->size()) {
+  for (size_t i = 0; i < ports_.size(); ++i)
+    ports_[i].bucket = BucketFor((*policies_)[PortId(static_cast<uint16_t>(i))], now_ns);
+}
+
+Status Veb::SetPolicies(std::shared_ptr<const PolicyTable> policies, uint64_t now_ns) {
+  if (policies == nullptr || policies->size() != ports_.size())
+    return Status::Errno(EINVAL, "eswitch: the new policy table has " +
+                                     std::to_string(policies ? policies->size() : 0) +
+                                     " ports, the switch " + std::to_string(ports_.size()));
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    const PortId id(static_cast<uint16_t>(i));
+    const PortPolicy& before = (*policies_)[id];
+    const PortPolicy& after = (*policies)[id];
+    if (before.max_tx_rate_mbps != after.max_tx_rate_mbps)
+      ports_[i].bucket = BucketFor(after, now_ns);
+    if ((before.link_up && !after.link_up) || before.port_vlan != after.port_vlan)
+      fdb_.FlushPort(id, /*learned_only=*/true);
+  }
+  policies_ = std::move(policies);
+  return Status::Ok();
+}
+
+Status Veb::AddStatic(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns,
+                      bool replace) {
+  if (!policies_->contains(port))
+    return Status::Errno(EINVAL, "fdb: no port " + PortName(port) + " on this switch");
+  return fdb_.AddStatic(vlan, mac, port, now_ns, replace);
+}
+
+void Veb::ResetCounters() {
+  for (PortState& p : ports_) p.counters = PortCounters{};
+}
+
+void Veb::Drop(PortId counted_on, DropReason reason, Decision& out) {
+  out.kind = Decision::Kind::kDrop;
+  out.reason = reason;
+  CountDrop(counted_on, reason);
+}
+
+void Veb::Forward(PortId in, const uint8_t* frame, size_t len, uint64_t now_ns, Decision& out) {
+  const std::optional<FrameInfo> info = ParseFrame(frame, len);
+  if (!info) {
+    out.kind = Decision::Kind::kDrop;
+    out.reason = DropReason::kRunt;
+    if (policies_->contains(in)) CountDrop(in, DropReason::kRunt);
+    return;
+  }
+  Decide(in, *info, len, now_ns, out);
+}
+
+void Veb::Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns, Decision& out) {
+  if (!policies_->contains(in)) {  // a caller bug, not a guest's doing: nothing to count on
+    out.kind = Decision::Kind::kDrop;
+    out.reason = DropReason::kLinkDown;
+    return;
+  }
+  const PortPolicy& ingress = (*policies_)[in];
+  PortState& state = ports_[in.value()];
+
+  if (!ingress.link_up) return Drop(in, DropReason::kLinkDown, out);
+  // br_handle_frame: a multicast or zero source is never valid and must not be learned.
+  if (frame.src.is_multicast() || frame.src.is_zero()) return Drop(in, DropReason::kBadSource, out);
+  if (ingress.checks_source() && frame.src != ingress.mac)
+    return Drop(in, DropReason::kSpoofed, out);
+
+  out.from_port_vlan = ingress.has_port_vlan();
+  if (out.from_port_vlan) {
+    // The VF's VLAN is imposed; a guest tag would let it pick another (or nest one).
+    if (frame.tagged) return Drop(in, DropReason::kTaggedOnPortVlan, out);
+    out.vlan = ingress.port_vlan;
+    out.push_tag = ingress.port_vlan_tag();
+  } else {
+    out.vlan = frame.tagged ? VlanId::FromTag(frame.tpid, frame.vid) : VlanId::Untagged();
+  }
+
+  if (!state.bucket.Consume(len, now_ns)) return Drop(in, DropReason::kRateLimited, out);
+
+  ++state.counters.rx_packets;
+  state.counters.rx_bytes += len;
+  fdb_.Learn(out.vlan, frame.src, in, now_ns);
+
+  if (frame.dst.is_multicast()) return Flood(in, /*unknown_unicast=*/false, out);
+  if (std::optional<PortId> owner = policies_->MacOwner(frame.dst, out.vlan))
+    return Deliver(in, *owner, frame.dst, out);
+  if (std::optional<PortId> known = fdb_.Lookup(out.vlan, frame.dst, now_ns))
+    return Deliver(in, *known, frame.dst, out);
+  return Flood(in, /*unknown_unicast=*/true, out);
+}
+
+void Veb::Deliver(PortId in, PortId to, const MacAddress& dst, Decision& out) {
+  if (to == in) return Drop(in, DropReason::kSamePort, out);
+  if (!policies_->contains(to)) return Drop(in, DropReason::kNoDestination, out);
+  const PortPolicy& egress = (*policies_)[to];
+  if (!egress.link_up) return Drop(to, DropReason::kLinkDown, out);
+  if (!egress.InVlan(out.vlan)) return Drop(to, DropReason::kVlanMismatch, out);
+  if (!egress.accepts_any_unicast() && dst != egress.mac)
+    return Drop(to, DropReason::kFiltered, out);
+  out.kind = Decision::Kind::kUnicast;
+  out.port = to;
+}
+
+void Veb::Flood(PortId in, bool unknown_unicast, Decision& out) {
+  policies_->Members(out.vlan, out.ports);
+  if (unknown_unicast) out.ports &= policies_->any_unicast();
+  out.ports.Reset(in);
+  if (out.ports.Empty()) return Drop(in, DropReason::kNoDestination, out);
+  out.kind = Decision::Kind::kFlood;
+}
+
+}  // namespace softvf::eswitch

@@ -1,0 +1,118 @@
+// Veb: the embedded switch of one PF (a Virtual Ethernet Bridge, in the SR-IOV sense:
+// VF-to-VF traffic turns around inside the card). Ports: the uplink, the PF's host port,
+// the VFs (port.h). It forwards by (VLAN, destination MAC) through a bounded learning FDB,
+// floods broadcast, multicast and unknown unicast inside the VLAN, and enforces each VF's
+// settings on every frame (policy.h says what each setting means).
+//
+// The worker that moves frames between rings calls, per frame of a burst:
+//   Forward(in, frame, len, now, decision)        // parse, police, learn, look up
+//   for each egress port e of the decision:
+//     copy with decision.ActionFor(policy(e)) and decision.push_tag (vlan_edit.h)
+//     CountTx(e, bytes written)  or  CountDrop(e, DropReason::kNoBuffer)
+// and between bursts: SetPolicies() with a new table, Fdb add/del/show, Age(), counters.
+//
+// Order of the ingress checks, each a drop counted on the ingress port: link down,
+// bad source MAC, spoof check, tagged frame on a port-VLAN VF, rate limit. Only a frame
+// that passed all of them is counted as received and has its source learned. Then the
+// destination: the VF owning that MAC (its MAC filter), else the FDB, else a flood.
+//
+// Hot path: no allocation, no exceptions, no virtual calls, no locks; one worker owns a
+// Veb (its counters and FDB are plain fields).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "eswitch/counters.h"
+#include "eswitch/ethernet.h"
+#include "eswitch/fdb.h"
+#include "eswitch/policy.h"
+#include "eswitch/port.h"
+#include "eswitch/port_set.h"
+#include "eswitch/token_bucket.h"
+#include "eswitch/vlan.h"
+#include "eswitch/vlan_edit.h"
+
+namespace softvf::eswitch {
+
+// Where one frame goes. Reused across frames by the caller (it holds a 136-byte port set).
+struct Decision {
+  enum class Kind : uint8_t { kDrop, kUnicast, kFlood };
+  Kind kind = Kind::kDrop;
+  DropReason reason = DropReason::kRunt;  // kDrop
+  PortId port;                            // kUnicast
+  PortSet ports;                          // kFlood: never contains the ingress port
+  VlanId vlan;                            // the frame's VLAN inside the switch
+  bool from_port_vlan = false;            // entered untagged through a port-VLAN VF
+  VlanTag push_tag;                       // the tag to insert when ActionFor says kPush
+
+  // The edit toward `egress`: push from a port-VLAN VF to a trunk, pop from a trunk to a
+  // port-VLAN VF (the tag matches its VLAN and TPID: that is how it got into the set).
+  VlanAction ActionFor(const PortPolicy& egress) const {
+    if (from_port_vlan) return egress.has_port_vlan() ? VlanAction::kNone : VlanAction::kPush;
+    return egress.has_port_vlan() ? VlanAction::kPop : VlanAction::kNone;
+  }
+};
+
+class Veb {
+ public:
+  struct Options {
+    uint32_t fdb_capacity = 0;  // the profile's mac_filters
+    uint64_t aging_ns = Fdb::kDefaultAgingNs;
+    uint64_t hash_seed = 0;  // 0: random
+  };
+
+  // The port count is fixed by `policies` (2 + TotalVFs); later tables must match it.
+  Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, uint64_t now_ns);
+
+  size_t port_count() const { return ports_.size(); }
+  const PolicyTable& policies() const { return *policies_; }
+  const PortPolicy& policy(PortId p) const { return (*policies_)[p]; }
+
+  // Control plane, on the worker between bursts. Rate limits that changed restart full;
+  // a port whose link went down or whose port VLAN changed loses its learned entries.
+  // EINVAL if the table has a different number of ports.
+  Status SetPolicies(std::shared_ptr<const PolicyTable> policies, uint64_t now_ns);
+  Fdb& fdb() { return fdb_; }
+  const Fdb& fdb() const { return fdb_; }
+  // `fdb add` checked against this switch's ports.
+  Status AddStatic(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns,
+                   bool replace = false);
+  const PortCounters& counters(PortId p) const { return ports_[p.value()].counters; }
+  void ResetCounters();
+
+  // Data path.
+  void Forward(PortId in, const uint8_t* frame, size_t len, uint64_t now_ns, Decision& out);
+  void Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns, Decision& out);
+  void CountTx(PortId out, size_t bytes) {
+    PortCounters& c = ports_[out.value()].counters;
+    ++c.tx_packets;
+    c.tx_bytes += bytes;
+  }
+  void CountDrop(PortId port, DropReason reason) {
+    ++ports_[port.value()].counters.drops[static_cast<size_t>(reason)];
+  }
+  // For a worker that shapes instead of polices: whether `in` may send `bytes` now.
+  bool TxConforms(PortId in, size_t bytes, uint64_t now_ns) {
+    return ports_[in.value()].bucket.Conforms(bytes, now_ns);
+  }
+
+ private:
+  struct PortState {
+    TokenBucket bucket;
+    PortCounters counters;
+  };
+
+  void Drop(PortId counted_on, DropReason reason, Decision& out);
+  void Deliver(PortId in, PortId to, const MacAddress& dst, Decision& out);
+  void Flood(PortId in, bool unknown_unicast, Decision& out);
+
+  std::shared_ptr<const PolicyTable> policies_;
+  Fdb fdb_;
+  std::vector<PortState> ports_;
+};
+
+}  // namespace softvf::eswitch

@@ -1,0 +1,532 @@
+// The switch's rules, frame by frame: forwarding and flooding, VLAN isolation and tag
+// push/pop, the spoof check, trust, link state, rate limits, learning and counters.
+#include "eswitch/veb.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "frame_builder.h"
+
+namespace softvf::eswitch {
+namespace {
+
+using testing::Frame;
+using testing::Mac;
+
+constexpr uint64_t kMs = 1'000'000;
+constexpr uint64_t kSec = 1'000'000'000;
+
+const MacAddress kMac0 = Mac("02:00:00:00:00:00");  // VF n's MAC ends in n
+const MacAddress kMac1 = Mac("02:00:00:00:00:01");
+const MacAddress kMac2 = Mac("02:00:00:00:00:02");
+const MacAddress kMac3 = Mac("02:00:00:00:00:03");
+const MacAddress kWire = Mac("52:54:00:aa:bb:cc");  // a host behind the uplink
+const MacAddress kStranger = Mac("52:54:00:99:99:99");
+const MacAddress kBcast = MacAddress::Broadcast();
+const MacAddress kMcast = Mac("01:00:5e:00:00:fb");
+
+const PortId kUp = PortId::Uplink();
+const PortId kPf = PortId::PfHost();
+PortId Vf(uint16_t n) {
+  return PortId::Vf(n);
+}
+
+// A PF with four VFs, every one enabled, with its own MAC and link state enable; tests
+// change the settings and call Apply().
+class VebTest : public ::testing::Test {
+ protected:
+  VebTest() : vfs_(4) {
+    for (uint16_t i = 0; i < vfs_.size(); ++i) {
+      vfs_[i].mac = MacAddress({0x02, 0, 0, 0, 0, static_cast<uint8_t>(i)});
+      vfs_[i].link_state = LinkState::kEnable;
+    }
+    Veb::Options o;
+    o.fdb_capacity = 64;
+    o.hash_seed = 7;
+    veb_ = std::make_unique<Veb>(Table(), o, 0);
+  }
+
+  std::shared_ptr<const PolicyTable> Table() {
+    return *PolicyTable::ForPf(uplink_carrier_, true, vfs_, vfs_.size());
+  }
+  void Apply(uint64_t now = 0) { ASSERT_TRUE(veb_->SetPolicies(Table(), now).ok()); }
+
+  const Decision& Send(PortId in, const std::vector<uint8_t>& frame, uint64_t now = 0) {
+    veb_->Forward(in, frame.data(), frame.size(), now, d_);
+    return d_;
+  }
+  const Decision& Send(PortId in, const MacAddress& dst, const MacAddress& src,
+                       std::vector<testing::Tag> tags = {}, uint64_t now = 0) {
+    return Send(in, Frame(dst, src, tags), now);
+  }
+
+  // The ports a decision delivers to, in port order.
+  std::vector<PortId> Targets(const Decision& d) {
+    std::vector<PortId> out;
+    if (d.kind == Decision::Kind::kUnicast) out.push_back(d.port);
+    if (d.kind == Decision::Kind::kFlood) d.ports.ForEach([&](PortId p) { out.push_back(p); });
+    return out;
+  }
+  uint64_t Drops(PortId p, DropReason r) { return veb_->counters(p).drop(r); }
+
+  std::vector<VfConfig> vfs_;
+  bool uplink_carrier_ = true;
+  std::unique_ptr<Veb> veb_;
+  Decision d_;
+};
+
+using Kind = Decision::Kind;
+using Ports = std::vector<PortId>;
+
+// --- forwarding -------------------------------------------------------------------------
+
+TEST_F(VebTest, BroadcastFloodsToEveryPortOfTheVlanButTheSender) {
+  EXPECT_EQ(Targets(Send(Vf(0), kBcast, kMac0)), (Ports{kUp, kPf, Vf(1), Vf(2), Vf(3)}));
+  EXPECT_EQ(Targets(Send(kUp, kBcast, kWire)), (Ports{kPf, Vf(0), Vf(1), Vf(2), Vf(3)}));
+}
+
+TEST_F(VebTest, MulticastFloodsLikeBroadcastToUntrustedVfsToo) {
+  // No per-VF multicast list exists yet: every VF takes all multicast of its VLAN.
+  EXPECT_EQ(Targets(Send(kUp, kMcast, kWire)), (Ports{kPf, Vf(0), Vf(1), Vf(2), Vf(3)}));
+}
+
+TEST_F(VebTest, UnknownUnicastFloodsThenTheLearnedPortGetsIt) {
+  // kWire is unknown: flooded to the ports that take unicast for other MACs (uplink, PF;
+  // the VFs have MACs and no trust).
+  EXPECT_EQ(Targets(Send(Vf(0), kWire, kMac0)), (Ports{kUp, kPf}));
+  // kWire answers from the wire; both directions are now known.
+  const Decision& back = Send(kUp, kMac0, kWire);
+  EXPECT_EQ(back.kind, Kind::kUnicast);
+  EXPECT_EQ(back.port, Vf(0));
+  const Decision& again = Send(Vf(0), kWire, kMac0);
+  EXPECT_EQ(again.kind, Kind::kUnicast);
+  EXPECT_EQ(again.port, kUp);
+}
+
+TEST_F(VebTest, AVfsMacReachesItBeforeAnyLearning) {
+  // The VF's MAC filter, like a NIC's: no flood to the wire for a local address.
+  const Decision& d = Send(Vf(0), kMac1, kMac0);
+  EXPECT_EQ(d.kind, Kind::kUnicast);
+  EXPECT_EQ(d.port, Vf(1));
+  EXPECT_EQ(d.ActionFor(veb_->policy(Vf(1))), VlanAction::kNone);
+}
+
+TEST_F(VebTest, VfMacFilterWinsOverAnEntryLearnedElsewhere) {
+  vfs_[2].spoofchk = false;
+  Apply();
+  Send(Vf(2), kBcast, kMac1);  // VF 2 poses as VF 1: learned, but not believed
+  EXPECT_EQ(veb_->fdb().Lookup(VlanId::Untagged(), kMac1, 0), Vf(2));
+  EXPECT_EQ(Send(kUp, kMac1, kWire).port, Vf(1));
+}
+
+TEST_F(VebTest, DestinationBehindTheSenderIsDropped) {
+  Send(kUp, kBcast, kWire);
+  const Decision& d = Send(kUp, kWire, Mac("52:54:00:00:00:01"));
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kSamePort);
+  EXPECT_EQ(Drops(kUp, DropReason::kSamePort), 1u);
+}
+
+TEST_F(VebTest, AloneInItsVlanThereIsNoDestination) {
+  // VF 0 alone in VLAN 99: the other VFs are in VLAN 98 and the trunks (uplink, PF) down.
+  for (auto& c : vfs_) c.vlan = 98;
+  vfs_[0].vlan = 99;
+  ASSERT_TRUE(veb_->SetPolicies(*PolicyTable::ForPf(false, false, vfs_, vfs_.size()), 0).ok());
+  const Decision& d = Send(Vf(0), kBcast, kMac0);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kNoDestination);
+  EXPECT_EQ(Drops(Vf(0), DropReason::kNoDestination), 1u);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 1u);  // it was received, then had nowhere to go
+}
+
+TEST_F(VebTest, StaticEntriesSteerAndAreNotMovedByLearning) {
+  ASSERT_TRUE(veb_->AddStatic(VlanId::Untagged(), kStranger, kPf, 0).ok());
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0).port, kPf);
+  Send(kUp, kBcast, kStranger);  // the wire claims it: a static entry does not move
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0).port, kPf);
+  EXPECT_EQ(veb_->fdb().stats().static_hold, 1u);
+  EXPECT_EQ(veb_->AddStatic(VlanId::Untagged(), kStranger, Vf(4), 0, true).errnum(), EINVAL);
+}
+
+TEST_F(VebTest, MovedMacIsRelearned) {
+  Send(kUp, kBcast, kStranger);
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0).port, kUp);
+  vfs_[3].spoofchk = false;
+  vfs_[3].mac = MacAddress();
+  Apply();
+  Send(Vf(3), kBcast, kStranger);  // the host moved behind VF 3
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0).port, Vf(3));
+  EXPECT_EQ(veb_->fdb().stats().moved, 1u);
+}
+
+TEST_F(VebTest, LearnedEntriesAgeOutAndTheFrameFloodsAgain) {
+  Send(kUp, kBcast, kStranger, {}, 0);
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0, {}, 299 * kSec).kind, Kind::kUnicast);
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0, {}, 300 * kSec).kind, Kind::kFlood);
+}
+
+TEST_F(VebTest, BadSourceMacsAreDroppedAndNotLearned) {
+  vfs_[0].spoofchk = false;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kBcast, kMcast).reason, DropReason::kBadSource);
+  EXPECT_EQ(Send(kUp, kBcast, MacAddress()).reason, DropReason::kBadSource);
+  EXPECT_EQ(Drops(Vf(0), DropReason::kBadSource), 1u);
+  EXPECT_EQ(Drops(kUp, DropReason::kBadSource), 1u);
+  EXPECT_EQ(veb_->fdb().size(), 0u);
+}
+
+TEST_F(VebTest, RuntsAreCountedOnTheirPort) {
+  const std::vector<uint8_t> runt(13, 0xff);
+  const Decision& d = Send(Vf(2), runt);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kRunt);
+  EXPECT_EQ(Drops(Vf(2), DropReason::kRunt), 1u);
+  EXPECT_EQ(veb_->counters(Vf(2)).rx_packets, 0u);
+}
+
+// --- VLANs ------------------------------------------------------------------------------
+
+TEST_F(VebTest, VfsInDifferentPortVlansNeverReachEachOther) {
+  vfs_[0].vlan = 10;
+  vfs_[1].vlan = 20;
+  vfs_[2].vlan = 10;
+  Apply();
+  // Broadcast from VF 0 stays in VLAN 10: VF 2, and the trunks (uplink, PF, VF 3).
+  EXPECT_EQ(Targets(Send(Vf(0), kBcast, kMac0)), (Ports{kUp, kPf, Vf(2), Vf(3)}));
+  // Unicast to VF 1's own MAC: VF 1's filter is not in VLAN 10; the frame floods VLAN 10's
+  // unknown-unicast ports, which VF 1 is not one of.
+  EXPECT_EQ(Targets(Send(Vf(0), kMac1, kMac0)), (Ports{kUp, kPf}));
+  // Even after VF 1 is learned (in VLAN 20).
+  Send(Vf(1), kBcast, kMac1);
+  EXPECT_EQ(Targets(Send(Vf(0), kMac1, kMac0)), (Ports{kUp, kPf}));
+  // From the wire, VLAN 20 reaches VF 1 only among the VFs (and VF 3, a trunk).
+  EXPECT_EQ(Targets(Send(kUp, kBcast, kWire, {{0x8100, 20}})), (Ports{kPf, Vf(1), Vf(3)}));
+  EXPECT_EQ(Targets(Send(kUp, kBcast, kWire, {{0x8100, 10}})), (Ports{kPf, Vf(0), Vf(2), Vf(3)}));
+  // Untagged from the wire reaches no port-VLAN VF.
+  EXPECT_EQ(Targets(Send(kUp, kBcast, kWire)), (Ports{kPf, Vf(3)}));
+}
+
+TEST_F(VebTest, AStaticEntryCannotBreakVlanIsolation) {
+  vfs_[0].vlan = 10;
+  vfs_[1].vlan = 20;
+  Apply();
+  ASSERT_TRUE(veb_->AddStatic(VlanId::Customer(10), kStranger, Vf(1), 0).ok());
+  const Decision& d = Send(Vf(0), kStranger, kMac0);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kVlanMismatch);
+  EXPECT_EQ(Drops(Vf(1), DropReason::kVlanMismatch), 1u);
+}
+
+TEST_F(VebTest, PortVlanIsPushedTowardTrunksWithQosAsPcpDot1q) {
+  vfs_[0].vlan = 100;
+  vfs_[0].qos = 5;
+  vfs_[1].vlan = 100;
+  Apply();
+  const auto frame = Frame(kBcast, kMac0);
+  const Decision& d = Send(Vf(0), frame);
+  ASSERT_EQ(Targets(d), (Ports{kUp, kPf, Vf(1), Vf(2), Vf(3)}));
+  EXPECT_EQ(d.vlan, VlanId::Customer(100));
+  EXPECT_EQ(d.ActionFor(veb_->policy(kUp)), VlanAction::kPush);
+  EXPECT_EQ(d.ActionFor(veb_->policy(kPf)), VlanAction::kPush);
+  EXPECT_EQ(d.ActionFor(veb_->policy(Vf(2))), VlanAction::kPush);  // a trunk VF
+  EXPECT_EQ(d.ActionFor(veb_->policy(Vf(1))), VlanAction::kNone);  // same port VLAN
+  // On the wire: 0x8100, PCP 5, VID 100.
+  std::vector<uint8_t> wire(frame.size() + 4);
+  ASSERT_EQ(CopyWithVlanEdit(frame.data(), frame.size(), VlanAction::kPush, d.push_tag, wire.data(),
+                             wire.size()),
+            wire.size());
+  EXPECT_EQ(wire, Frame(kBcast, kMac0, {{0x8100, (5 << 13) | 100}}));
+}
+
+TEST_F(VebTest, PortVlanIsPushedWithTheDot1adTpid) {
+  vfs_[0].vlan = 300;
+  vfs_[0].qos = 2;
+  vfs_[0].vlan_proto = kEthP8021AD;
+  Apply();
+  const Decision& d = Send(Vf(0), kBcast, kMac0);
+  EXPECT_EQ(d.vlan, VlanId::Service(300));
+  EXPECT_EQ(d.ActionFor(veb_->policy(kUp)), VlanAction::kPush);
+  EXPECT_EQ(d.push_tag, VlanTag::Make(0x88a8, 2, false, 300));
+}
+
+TEST_F(VebTest, PortVlanIsPoppedTowardTheVfWhenTagAndProtoMatch) {
+  vfs_[0].vlan = 100;  // C-VLAN 100
+  vfs_[1].vlan = 100;
+  vfs_[1].vlan_proto = kEthP8021AD;  // S-VLAN 100
+  Apply();
+  const Decision& c = Send(kUp, kMac0, kWire, {{0x8100, (3 << 13) | 100}});
+  ASSERT_EQ(c.kind, Kind::kUnicast);
+  EXPECT_EQ(c.port, Vf(0));
+  EXPECT_EQ(c.ActionFor(veb_->policy(Vf(0))), VlanAction::kPop);
+  const Decision& s = Send(kUp, kBcast, kWire, {{0x88a8, 100}, {0x8100, 7}});
+  EXPECT_EQ(Targets(s), (Ports{kPf, Vf(1), Vf(2), Vf(3)}));  // not VF 0: other TPID
+  EXPECT_EQ(s.ActionFor(veb_->policy(Vf(1))), VlanAction::kPop);
+  EXPECT_EQ(s.ActionFor(veb_->policy(Vf(2))), VlanAction::kNone);  // trunk keeps the tags
+  // The VF receives the inner C-tag after its S-tag is stripped.
+  const auto in = Frame(kBcast, kWire, {{0x88a8, 100}, {0x8100, 7}});
+  std::vector<uint8_t> out(in.size());
+  ASSERT_EQ(CopyWithVlanEdit(in.data(), in.size(), VlanAction::kPop, {}, out.data(), out.size()),
+            in.size() - 4);
+  out.resize(in.size() - 4);
+  EXPECT_EQ(out, Frame(kBcast, kWire, {{0x8100, 7}}));
+  // The wrong TPID does not reach the C-VLAN VF, even addressed to its MAC: S-VLAN 100's
+  // unknown unicast goes to the PF only (VF 2 and 3 are trunks but untrusted with MACs).
+  EXPECT_EQ(Targets(Send(kUp, kMac0, kWire, {{0x88a8, 100}})), (Ports{kPf}));
+}
+
+TEST_F(VebTest, TaggedFrameFromAPortVlanVfIsDropped) {
+  vfs_[0].vlan = 10;
+  Apply();
+  for (uint16_t tpid : {kEthP8021Q, kEthP8021AD}) {
+    for (uint16_t tci : {uint16_t{10}, uint16_t{20}, uint16_t{5 << 13}}) {  // incl. priority
+      const Decision& d = Send(Vf(0), kBcast, kMac0, {{tpid, tci}});
+      EXPECT_EQ(d.kind, Kind::kDrop);
+      EXPECT_EQ(d.reason, DropReason::kTaggedOnPortVlan);
+    }
+  }
+  EXPECT_EQ(Drops(Vf(0), DropReason::kTaggedOnPortVlan), 6u);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 0u);
+  EXPECT_EQ(veb_->fdb().size(), 0u);  // nothing learned from dropped frames
+}
+
+TEST_F(VebTest, VfWithoutPortVlanSendsItsOwnTags) {
+  vfs_[1].vlan = 30;
+  vfs_[2].vlan = 40;
+  Apply();
+  const Decision& d = Send(Vf(0), kBcast, kMac0, {{0x8100, (1 << 13) | 30}});
+  EXPECT_EQ(d.vlan, VlanId::Customer(30));
+  EXPECT_EQ(Targets(d), (Ports{kUp, kPf, Vf(1), Vf(3)}));
+  EXPECT_EQ(d.ActionFor(veb_->policy(kUp)), VlanAction::kNone);  // the guest's tag as is
+  EXPECT_EQ(d.ActionFor(veb_->policy(Vf(1))), VlanAction::kPop);
+  // Learned in VLAN 30, not untagged.
+  EXPECT_EQ(veb_->fdb().Lookup(VlanId::Customer(30), kMac0, 0), Vf(0));
+  EXPECT_FALSE(veb_->fdb().Lookup(VlanId::Untagged(), kMac0, 0));
+  // A priority tag (VID 0) keeps the frame untagged in the switch, the tag untouched.
+  const Decision& p = Send(Vf(0), kBcast, kMac0, {{0x8100, 6 << 13}});
+  EXPECT_EQ(p.vlan, VlanId::Untagged());
+  EXPECT_EQ(Targets(p), (Ports{kUp, kPf, Vf(3)}));
+}
+
+// --- spoof check and trust ---------------------------------------------------------------
+
+TEST_F(VebTest, SpoofCheckOnDropsForeignSources) {
+  vfs_[0].spoofchk = true;
+  Apply();
+  const Decision& d = Send(Vf(0), kBcast, kStranger);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kSpoofed);
+  EXPECT_EQ(Drops(Vf(0), DropReason::kSpoofed), 1u);
+  EXPECT_FALSE(veb_->fdb().Lookup(VlanId::Untagged(), kStranger, 0));  // not learned
+  EXPECT_EQ(Send(Vf(0), kBcast, kMac0).kind, Kind::kFlood);            // its own MAC passes
+}
+
+TEST_F(VebTest, SpoofCheckOffLetsForeignSourcesThroughAndLearnsThem) {
+  vfs_[0].spoofchk = false;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kBcast, kStranger).kind, Kind::kFlood);
+  EXPECT_EQ(veb_->fdb().Lookup(VlanId::Untagged(), kStranger, 0), Vf(0));
+}
+
+TEST_F(VebTest, SpoofCheckWithoutAMacChecksNothingUntilOneIsSet) {
+  // Choice: like igb/ixgbe, the check compares with an assigned MAC; with none assigned
+  // (all zero) the guest's own address is unknown, so every source passes.
+  vfs_[0].spoofchk = true;
+  vfs_[0].mac = MacAddress();
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kBcast, kStranger).kind, Kind::kFlood);
+  EXPECT_EQ(Drops(Vf(0), DropReason::kSpoofed), 0u);
+  vfs_[0].mac = kMac0;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kBcast, kStranger).reason, DropReason::kSpoofed);
+}
+
+TEST_F(VebTest, UntrustedVfGetsOnlyItsMacBroadcastAndMulticast) {
+  // VF 1 (spoofchk off) sends as kStranger, so the FDB points kStranger at VF 1; VF 1 is
+  // not trusted and kStranger is not its MAC: frames to it are filtered at VF 1.
+  vfs_[1].spoofchk = false;
+  Apply();
+  Send(Vf(1), kBcast, kStranger);
+  const Decision& d = Send(kUp, kStranger, kWire);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kFiltered);
+  EXPECT_EQ(Drops(Vf(1), DropReason::kFiltered), 1u);
+  // Unknown unicast does not reach untrusted VFs that have a MAC.
+  EXPECT_EQ(Targets(Send(kUp, Mac("52:54:00:00:00:77"), kWire)), (Ports{kPf}));
+  // Its own MAC, broadcast and multicast do.
+  EXPECT_EQ(Send(kUp, kMac1, kWire).port, Vf(1));
+  EXPECT_TRUE(Send(kUp, kBcast, kWire).ports.Test(Vf(1)));
+  EXPECT_TRUE(Send(kUp, kMcast, kWire).ports.Test(Vf(1)));
+}
+
+TEST_F(VebTest, TrustedVfIsPromiscuousInItsVlan) {
+  vfs_[1].spoofchk = false;
+  vfs_[1].trust = true;
+  vfs_[2].trust = true;
+  vfs_[2].vlan = 10;
+  Apply();
+  Send(Vf(1), kBcast, kStranger);
+  EXPECT_EQ(Send(kUp, kStranger, kWire).port, Vf(1));
+  // Unknown unicast reaches the trusted VF of the frame's VLAN, not the other one.
+  EXPECT_EQ(Targets(Send(kUp, Mac("52:54:00:00:00:77"), kWire)), (Ports{kPf, Vf(1)}));
+  EXPECT_EQ(Targets(Send(kUp, Mac("52:54:00:00:00:77"), kWire, {{0x8100, 10}})),
+            (Ports{kPf, Vf(1), Vf(2)}));
+}
+
+TEST_F(VebTest, VfWithoutAMacTakesUnknownUnicastLikeABridgePort) {
+  vfs_[3].mac = MacAddress();
+  Apply();
+  EXPECT_EQ(Targets(Send(kUp, Mac("52:54:00:00:00:77"), kWire)), (Ports{kPf, Vf(3)}));
+}
+
+// --- link state ------------------------------------------------------------------------
+
+TEST_F(VebTest, LinkStateDisableDropsBothWays) {
+  vfs_[1].link_state = LinkState::kDisable;
+  Apply();
+  // From the disabled VF.
+  const Decision& out = Send(Vf(1), kBcast, kMac1);
+  EXPECT_EQ(out.kind, Kind::kDrop);
+  EXPECT_EQ(out.reason, DropReason::kLinkDown);
+  // To it: unicast is dropped and counted on it; floods leave it out.
+  const Decision& in = Send(Vf(0), kMac1, kMac0);
+  EXPECT_EQ(in.kind, Kind::kDrop);
+  EXPECT_EQ(in.reason, DropReason::kLinkDown);
+  EXPECT_EQ(Drops(Vf(1), DropReason::kLinkDown), 2u);
+  EXPECT_FALSE(Send(Vf(0), kBcast, kMac0).ports.Test(Vf(1)));
+  EXPECT_EQ(Drops(Vf(1), DropReason::kLinkDown), 2u);
+  // Enabling it again restores both directions.
+  vfs_[1].link_state = LinkState::kEnable;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kMac1, kMac0).port, Vf(1));
+  EXPECT_EQ(Send(Vf(1), kMac0, kMac1).port, Vf(0));
+}
+
+TEST_F(VebTest, LinkStateAutoFollowsTheUplink) {
+  vfs_[0].link_state = LinkState::kAuto;
+  vfs_[1].link_state = LinkState::kAuto;
+  uplink_carrier_ = false;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kMac1, kMac0).reason, DropReason::kLinkDown);
+  // "enable" lets VFs talk to each other with the wire down (ip-link(8)).
+  EXPECT_EQ(Send(Vf(2), kMac3, kMac2).port, Vf(3));
+  EXPECT_FALSE(Send(Vf(2), kBcast, kMac2).ports.Test(kUp));  // the uplink itself is down
+  uplink_carrier_ = true;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kMac1, kMac0).port, Vf(1));
+}
+
+TEST_F(VebTest, LinkDownForgetsWhatWasLearnedOnThePort) {
+  vfs_[2].mac = MacAddress();  // guest picks its own MAC: only learning knows it
+  Apply();
+  Send(Vf(2), kBcast, kStranger);
+  ASSERT_EQ(Send(kUp, kStranger, kWire).port, Vf(2));
+  vfs_[2].link_state = LinkState::kDisable;
+  Apply();
+  EXPECT_FALSE(veb_->fdb().Lookup(VlanId::Untagged(), kStranger, 0));
+}
+
+TEST_F(VebTest, PortVlanChangeForgetsWhatWasLearnedOnThePort) {
+  vfs_[2].mac = MacAddress();
+  Apply();
+  Send(Vf(2), kBcast, kStranger);
+  vfs_[2].vlan = 50;
+  Apply();
+  EXPECT_EQ(veb_->fdb().size(), 0u);
+}
+
+// --- rate limits -------------------------------------------------------------------------
+
+TEST_F(VebTest, MaxTxRateDropsAboveTheBucket) {
+  vfs_[0].max_tx_rate = 100;  // 12500 bytes per ms; the bucket holds 1 ms
+  Apply();
+  const auto f = Frame(kMac1, kMac0, {}, 0x0800, 1236);  // 1250 bytes
+  ASSERT_EQ(f.size(), 1250u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Send(Vf(0), f, 0).kind, Kind::kUnicast) << i;
+  const Decision& d = Send(Vf(0), f, 0);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kRateLimited);
+  EXPECT_EQ(Drops(Vf(0), DropReason::kRateLimited), 1u);
+  // 100 us refill 1250 bytes: one more frame.
+  EXPECT_EQ(Send(Vf(0), f, 100'000 - 1).reason, DropReason::kRateLimited);
+  EXPECT_EQ(Send(Vf(0), f, 100'000).kind, Kind::kUnicast);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 11u);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_bytes, 11u * 1250);
+  // Other VFs are not limited.
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(Send(Vf(1), Frame(kMac0, kMac1), 0).kind, Kind::kUnicast);
+}
+
+TEST_F(VebTest, MaxTxRateOverASecondIsTheConfiguredRate) {
+  vfs_[0].max_tx_rate = 10;  // 1.25 MB/s
+  Apply();
+  const auto f = Frame(kMac1, kMac0, {}, 0x0800, 986);  // 1000 bytes, offered at 80 Mbit/s
+  uint64_t bytes = 0;
+  for (uint64_t t = 0; t < kSec; t += 100'000)
+    if (Send(Vf(0), f, t).kind == Kind::kUnicast) bytes += f.size();
+  EXPECT_EQ(bytes, 1'251'000u);  // 1522-byte bucket + 1.25 MB, in whole frames
+}
+
+TEST_F(VebTest, RateChangeTakesEffectWithAFullBucket) {
+  vfs_[0].max_tx_rate = 1;  // a 1522-byte bucket
+  Apply();
+  const auto f = Frame(kMac1, kMac0, {}, 0x0800, 986);
+  EXPECT_EQ(Send(Vf(0), f, 0).kind, Kind::kUnicast);
+  EXPECT_EQ(Send(Vf(0), f, 0).reason, DropReason::kRateLimited);
+  vfs_[0].max_tx_rate = 0;  // unlimited
+  Apply(5);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Send(Vf(0), f, 5).kind, Kind::kUnicast);
+  EXPECT_TRUE(veb_->TxConforms(Vf(0), 1'000'000, 5));
+}
+
+TEST_F(VebTest, MinTxRateIsRecordedForTheScheduler) {
+  vfs_[0].min_tx_rate = 200;
+  vfs_[0].max_tx_rate = 1000;
+  Apply();
+  EXPECT_EQ(veb_->policy(Vf(0)).min_tx_rate_mbps, 200u);
+}
+
+// --- counters and control -------------------------------------------------------------------
+
+TEST_F(VebTest, CountersRxTxAndDropsByPort) {
+  const auto f = Frame(kMac1, kMac0);
+  const Decision& d = Send(Vf(0), f);
+  ASSERT_EQ(d.port, Vf(1));
+  veb_->CountTx(Vf(1), f.size());
+  veb_->CountDrop(Vf(2), DropReason::kNoBuffer);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 1u);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_bytes, f.size());
+  EXPECT_EQ(veb_->counters(Vf(1)).tx_packets, 1u);
+  EXPECT_EQ(veb_->counters(Vf(1)).tx_bytes, f.size());
+  EXPECT_EQ(Drops(Vf(2), DropReason::kNoBuffer), 1u);
+  veb_->ResetCounters();
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 0u);
+}
+
+TEST_F(VebTest, PolicyTableOfAnotherSizeIsRefused) {
+  std::vector<VfConfig> fewer(2);
+  EXPECT_EQ(veb_->SetPolicies(*PolicyTable::ForPf(true, true, fewer, 2), 0).errnum(), EINVAL);
+  EXPECT_EQ(veb_->SetPolicies(nullptr, 0).errnum(), EINVAL);
+  EXPECT_EQ(veb_->port_count(), 6u);
+}
+
+TEST_F(VebTest, AbsentVfsCarryNoTraffic) {
+  ASSERT_TRUE(veb_->SetPolicies(*PolicyTable::ForPf(true, true, vfs_, 2), 0).ok());
+  EXPECT_EQ(Targets(Send(kUp, kBcast, kWire)), (Ports{kPf, Vf(0), Vf(1)}));
+  EXPECT_EQ(Send(Vf(3), kBcast, kMac3).reason, DropReason::kLinkDown);
+}
+
+TEST_F(VebTest, FullFdbStillForwardsByFlooding) {
+  Veb::Options o;
+  o.fdb_capacity = 2;
+  o.hash_seed = 3;
+  veb_ = std::make_unique<Veb>(Table(), o, 0);
+  for (int i = 0; i < 5; ++i)
+    Send(kUp, kBcast, MacAddress({0x52, 0x54, 0, 0, 1, static_cast<uint8_t>(i)}));
+  EXPECT_EQ(veb_->fdb().size(), 2u);
+  EXPECT_EQ(veb_->fdb().stats().learn_full, 3u);
+  EXPECT_EQ(Send(Vf(0), MacAddress({0x52, 0x54, 0, 0, 1, 4}), kMac0).kind, Kind::kFlood);
+}
+
+}  // namespace
+}  // namespace softvf::eswitch
