@@ -1,0 +1,88 @@
+#include "virtio/rx_writer.h"
+
+namespace softvf::virtio {
+
+RxWriter::RxWriter(RxConfig config) : config_(config) {
+  if (config_.mergeable) config_.header_len = kNetHeaderLen;
+  if (config_.header_len != kLegacyNetHeaderLen) config_.header_len = kNetHeaderLen;
+}
+
+RxResult RxWriter::Drop(RxResult why) {
+  switch (why) {
+    case RxResult::kNoBuffers:
+      ++counters_.no_buffers;
+      break;
+    case RxResult::kTooBig:
+      ++counters_.too_big;
+      break;
+    case RxResult::kBadBuffer:
+      ++counters_.bad_buffer;
+      break;
+    case RxResult::kQueueBroken:
+      ++counters_.queue_broken;
+      break;
+    case RxResult::kDelivered:
+      break;
+  }
+  return why;
+}
+
+// Pours frame bytes into the chain's writable segments from offset on; returns how many.
+uint32_t RxWriter::Fill(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor) {
+  uint32_t written = 0;
+  for (const Segment& s : chain.writable()) {
+    if (cursor.remaining() == 0) break;
+    if (offset >= s.len) {
+      offset -= s.len;
+      continue;
+    }
+    written += cursor.CopyTo(s.host + offset, s.len - offset);
+    offset = 0;
+  }
+  return written;
+}
+
+RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
+                         const VirtioNetHeader& header) {
+  const uint32_t hdr_len = config_.header_len;
+  if (!queue.Pop(mem, &first_)) {
+    return Drop(queue.broken() ? RxResult::kQueueBroken : RxResult::kNoBuffers);
+  }
+  if (first_.writable_bytes() < hdr_len) {
+    // A driver bug (5.1.6.3.1). Giving it back would stall the queue on it forever;
+    // returning it empty lets the driver count an error and recycle it.
+    queue.PushUsed(mem, first_.head(), 0);
+    return Drop(RxResult::kBadBuffer);
+  }
+  if (!config_.mergeable && first_.writable_bytes() - hdr_len < frame.length()) {
+    queue.Rewind(1);  // a later, smaller frame may fit
+    return Drop(RxResult::kTooBig);
+  }
+
+  FrameCursor cursor(frame);
+  const uint32_t first_len = hdr_len + Fill(first_, hdr_len, cursor);
+  uint16_t taken = 1;
+  while (cursor.remaining() > 0) {  // only with MRG_RXBUF
+    if (taken == kMaxBuffers) {
+      queue.Rewind(taken);
+      return Drop(RxResult::kTooBig);
+    }
+    if (!queue.Pop(mem, &next_)) {
+      if (queue.broken()) return Drop(RxResult::kQueueBroken);
+      queue.Rewind(taken);
+      return Drop(RxResult::kNoBuffers);
+    }
+    used_[taken++] = Used{next_.head(), Fill(next_, 0, cursor)};
+  }
+
+  VirtioNetHeader h = header;
+  SetNumBuffers(h, taken);  // 1 without MRG_RXBUF, as 5.1.6.3.2 requires for VERSION_1
+  first_.WriteAt(0, &h, hdr_len);
+  queue.PushUsed(mem, first_.head(), first_len);
+  for (uint16_t i = 1; i < taken; ++i) queue.PushUsed(mem, used_[i].head, used_[i].len);
+  ++counters_.frames;
+  counters_.bytes += frame.length();
+  return RxResult::kDelivered;
+}
+
+}  // namespace softvf::virtio
