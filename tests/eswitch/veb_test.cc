@@ -15,7 +15,6 @@ namespace {
 using testing::Frame;
 using testing::Mac;
 
-constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kSec = 1'000'000'000;
 
 const MacAddress kMac0 = Mac("02:00:00:00:00:00");  // VF n's MAC ends in n
