@@ -27,7 +27,9 @@
 //   exists yet; virtio's CTRL_MAC table is where the "multicast it joined" would come from).
 // - state: enable = up, disable = down (both directions dropped), auto = the uplink's
 //   carrier (so with the wire down VFs cannot talk even to each other; "enable" is for that).
-// - max_tx_rate: a token bucket on the VF's ingress (veb.h). min_tx_rate is recorded for
+// - max_tx_rate: a token bucket on the VF's ingress (veb.h), charged with the frame's
+//   bytes as the VF sent it (no virtio-net header, FCS, preamble or inter-frame gap; a
+//   measurement on the wire sees up to 24 bytes more per frame). min_tx_rate is recorded for
 //   the worker's scheduler: a share under contention is a question of which ring to serve
 //   next, not of any single frame, so the switch does not enforce it.
 #pragma once
