@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,13 @@ struct PortSpec {
   uint32_t mtu = 1500;
 };
 
+// How a VF is handed to its consumer over vhost-user (`softvf attach ... vhost-user`).
+struct VhostUserAttachment {
+  std::string path;
+  bool server = true;  // softvf creates the socket; false: it connects to the front end's
+  friend bool operator==(const VhostUserAttachment&, const VhostUserAttachment&) = default;
+};
+
 // One PF's host netdev and what the card knows about it.
 struct Port {
   std::unique_ptr<PhysicalFunction> pf;
@@ -33,6 +41,7 @@ struct Port {
   int ifindex = 0;
   MacAddress mac;
   uint32_t mtu = 1500;
+  std::map<uint16_t, VhostUserAttachment> attachments;  // by VF index
 };
 
 struct Adapter {

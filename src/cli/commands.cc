@@ -187,6 +187,85 @@ int IommuCommand(const Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+namespace {
+// "PF vf N" at the front of args; nullopt (after printing usage) when malformed.
+std::optional<std::pair<std::string, int>> PfVf(const std::vector<std::string>& args, const char* usage) {
+  std::optional<int> vf;
+  if (args.size() >= 3 && args[1] == "vf") vf = GetInteger(args[2]);
+  if (!vf || *vf < 0) {
+    Usage(usage);
+    return std::nullopt;
+  }
+  return std::make_pair(args[0], *vf);
+}
+
+int Simple(const Context& ctx, const json& req, const char* what) {
+  auto r = Ask(ctx, req);
+  if (!r) return 1;
+  if (Failed(*r)) {
+    std::fprintf(stderr, "softvf: %s: %s\n", what, (*r)["message"].get<std::string>().c_str());
+    return 1;
+  }
+  return 0;
+}
+}  // namespace
+
+// `softvf attach PF vf N vhost-user PATH [server|client]`
+int AttachCommand(const Context& ctx, const std::vector<std::string>& args) {
+  const char* usage = "softvf attach PF vf N vhost-user PATH [server|client]";
+  auto pv = PfVf(args, usage);
+  if (!pv) return 2;
+  if (args.size() < 5 || args.size() > 6 || args[3] != "vhost-user" ||
+      (args.size() == 6 && args[5] != "server" && args[5] != "client"))
+    return Usage(usage);
+  return Simple(ctx, {{"op", "attach"}, {"dev", pv->first}, {"vf", pv->second}, {"path", args[4]},
+                      {"mode", args.size() == 6 ? args[5] : "server"}}, "attach");
+}
+
+int DetachCommand(const Context& ctx, const std::vector<std::string>& args) {
+  const char* usage = "softvf detach PF vf N";
+  auto pv = PfVf(args, usage);
+  if (!pv || args.size() != 3) return pv ? Usage(usage) : 2;
+  return Simple(ctx, {{"op", "detach"}, {"dev", pv->first}, {"vf", pv->second}}, "detach");
+}
+
+// `softvf stats [PF [vf N]]`, laid out like `ethtool -S`.
+int StatsCommand(const Context& ctx, const std::vector<std::string>& args) {
+  if (args.size() != 0 && args.size() != 1 && args.size() != 3) return Usage("softvf stats [PF [vf N]]");
+  json req = {{"op", "stats"}};
+  if (!args.empty()) req["dev"] = args[0];
+  std::optional<int> only;
+  if (args.size() == 3) {
+    auto pv = PfVf(args, "softvf stats [PF [vf N]]");
+    if (!pv) return 2;
+    only = pv->second;
+  }
+  auto r = Ask(ctx, req);
+  if (!r) return 1;
+  if (Failed(*r)) {
+    std::fprintf(stderr, "softvf: %s\n", (*r)["message"].get<std::string>().c_str());
+    return 1;
+  }
+  if (ctx.json) {
+    Print((*r)["pfs"].dump(2) + "\n");
+    return 0;
+  }
+  bool found = !only;
+  for (const json& pf : (*r)["pfs"])
+    for (const json& vf : pf["vfs"]) {
+      if (only && vf["vf"] != *only) continue;
+      found = true;
+      Print(pf["dev"].get<std::string>() + " vf " + std::to_string(vf["vf"].get<int>()) + ":\n");
+      for (auto& [name, value] : vf["counters"].items())
+        Print("     " + name + ": " + std::to_string(value.get<uint64_t>()) + "\n");
+    }
+  if (!found) {
+    std::fprintf(stderr, "softvf: no VF %d\n", *only);
+    return 1;
+  }
+  return 0;
+}
+
 int SaveCommand(const Context& ctx, const std::vector<std::string>& args) {
   if (args.size() > 1) return Usage("softvf save [FILE]");
   json req = {{"op", "save"}};

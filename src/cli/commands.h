@@ -16,5 +16,8 @@ int SriovCommand(const Context& ctx, const std::vector<std::string>& args);
 int LinkCommand(const Context& ctx, const std::vector<std::string>& args);
 int IommuCommand(const Context& ctx, const std::vector<std::string>& args);
 int SaveCommand(const Context& ctx, const std::vector<std::string>& args);
+int AttachCommand(const Context& ctx, const std::vector<std::string>& args);
+int DetachCommand(const Context& ctx, const std::vector<std::string>& args);
+int StatsCommand(const Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace softvf::cli

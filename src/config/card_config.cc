@@ -63,7 +63,7 @@ std::shared_ptr<const DeviceProfile> ReadAdapterProfile(const TomlTable& t, cons
 
 void ApplyVf(const TomlTable& t, Card& card, Port& port) {
   t.AllowOnly({"index", "mac", "vlan", "qos", "proto", "min_tx_rate", "max_tx_rate", "spoofchk",
-               "trust", "state", "query_rss", "consumer"});
+               "trust", "state", "query_rss", "consumer", "vhost_user", "vhost_user_mode"});
   PhysicalFunction& pf = *port.pf;
   uint16_t index = static_cast<uint16_t>(t.Uint("index", 0xffff));
   if (index >= pf.host().num_vfs)
@@ -123,9 +123,23 @@ void ApplyVf(const TomlTable& t, Card& card, Port& port) {
     c.trust = t.Bool("trust");
     apply("trust", c);
   }
+  if (t.Has("consumer") && t.Has("vhost_user"))
+    t.Fail("vhost_user", "a VF has one consumer: give consumer or vhost_user, not both");
   if (t.Has("consumer")) {
     Status st = card.AssignVf(port, index, t.String("consumer"));
     if (!st.ok()) t.Fail("consumer", st.message());
+  }
+  if (t.Has("vhost_user")) {
+    VhostUserAttachment how{t.String("vhost_user"), true};
+    std::string mode = t.String("vhost_user_mode", "server");
+    if (mode != "server" && mode != "client") t.Fail("vhost_user_mode", "must be server or client");
+    how.server = mode == "server";
+    if (how.path.empty()) t.Fail("vhost_user", "needs a socket path");
+    // Assigned now so viability is checked here, with the file's line; the daemon opens
+    // the socket when it starts.
+    Status st = card.AssignVf(port, index, "vhost-user:" + how.path);
+    if (!st.ok()) t.Fail("vhost_user", st.message());
+    port.attachments[index] = how;
   }
 }
 
@@ -263,8 +277,10 @@ const char* BridgeType(pci::PcieType t) {
 void SaveVf(std::ostringstream& o, const Port& port, const VirtualFunction& vf) {
   const VfConfig& c = vf.settings();
   const VfConfig d = DefaultVfConfig(port.pf->profile().driver);
-  bool consumer = vf.binding() == Binding::kConsumer;
-  if (c == d && !consumer) return;
+  auto att = port.attachments.find(vf.index());
+  bool vhost = att != port.attachments.end();
+  bool consumer = vf.binding() == Binding::kConsumer && !vhost;
+  if (c == d && !consumer && !vhost) return;
   o << "\n[[adapter.port.vf]]\nindex = " << vf.index() << "\n";
   if (c.mac != d.mac) o << "mac = " << Quote(c.mac.ToString()) << "\n";
   if (c.vlan != d.vlan || c.qos != d.qos || c.vlan_proto != d.vlan_proto) {
@@ -280,6 +296,10 @@ void SaveVf(std::ostringstream& o, const Port& port, const VirtualFunction& vf) 
   if (c.rss_query_en != d.rss_query_en) o << "query_rss = " << (c.rss_query_en ? "true" : "false") << "\n";
   if (c.trust != d.trust) o << "trust = " << (c.trust ? "true" : "false") << "\n";
   if (consumer) o << "consumer = " << Quote(vf.consumer()) << "\n";
+  if (vhost) {
+    o << "vhost_user = " << Quote(att->second.path) << "\n";
+    if (!att->second.server) o << "vhost_user_mode = \"client\"\n";
+  }
 }
 
 }  // namespace

@@ -60,6 +60,7 @@ Json SriovWrite(DaemonState& s, const Json& req) {
   if (name.rfind("sriov_", 0) != 0) name = "sriov_" + name;
   Status st = SysfsWrite(*port->pf, name, req.at("value").get<std::string>());
   s.netdevs.Sync(*s.card);
+  if (st.ok() && s.dataplane) s.dataplane->PolicyChanged(*port);
   if (!st.ok()) {
     Json err = ErrorResponse(st);
     err["attr"] = name;
@@ -129,7 +130,39 @@ Json LinkSet(DaemonState& s, const Json& req) {
   }
   Status st = ApplyVfChange(pf.profile().driver, num, change, target);
   s.netdevs.Sync(*s.card);
+  if (st.ok() && s.dataplane) s.dataplane->PolicyChanged(*port);
   return st.ok() ? OkResponse() : ErrorResponse(st);
+}
+
+Json Attach(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return NoSuchDevice(req);
+  VhostUserAttachment how{req.at("path").get<std::string>(), req.value("mode", "server") != "client"};
+  Status st = s.dataplane->Attach(*port, req.at("vf").get<uint16_t>(), how);
+  s.netdevs.Sync(*s.card);
+  return st.ok() ? OkResponse() : ErrorResponse(st);
+}
+
+Json Detach(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return NoSuchDevice(req);
+  Status st = s.dataplane->Detach(*port, req.at("vf").get<uint16_t>());
+  s.netdevs.Sync(*s.card);
+  return st.ok() ? OkResponse() : ErrorResponse(st);
+}
+
+Json Stats(DaemonState& s, const Json& req) {
+  Json out = OkResponse();
+  Json pfs = Json::array();
+  for (const Port* p : s.card->AllPorts()) {
+    if (req.contains("dev") && !(p->netdev == req["dev"] || p->pf->bdf() == Bdf::Parse(req["dev"].get<std::string>())))
+      continue;
+    pfs.push_back(Json{{"dev", p->netdev}, {"pf", p->pf->bdf().ToString()},
+                       {"vfs", s.dataplane->Stats(*p)}});
+  }
+  if (pfs.empty() && req.contains("dev")) return NoSuchDevice(req);
+  out["pfs"] = pfs;
+  return out;
 }
 
 Json IommuGroups(DaemonState& s, const Json&) {
@@ -191,6 +224,9 @@ void RegisterCommands(control::ControlServer& server, DaemonState& s) {
   server.Register({"link_set", {"dev", "vf"}, bind(LinkSet)});
   server.Register({"iommu_groups", {}, bind(IommuGroups)});
   server.Register({"save", {}, bind(Save)});
+  server.Register({"attach", {"dev", "vf", "path"}, bind(Attach)});
+  server.Register({"detach", {"dev", "vf"}, bind(Detach)});
+  server.Register({"stats", {}, bind(Stats)});
 }
 
 }  // namespace softvf

@@ -6,6 +6,7 @@
 
 #include "card/card.h"
 #include "control/server.h"
+#include "daemon/dataplane.h"
 #include "daemon/netdevs.h"
 
 namespace softvf {
@@ -14,6 +15,7 @@ struct DaemonState {
   std::unique_ptr<Card> card;
   std::string config_path;  // "" when running the built-in example
   VfNetdevs netdevs;
+  std::unique_ptr<Dataplane> dataplane;  // after `card`: stopped before the card goes
 };
 
 void RegisterCommands(control::ControlServer& server, DaemonState& state);

@@ -22,6 +22,11 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
   state.card = std::move(card).value();
+  state.dataplane = std::make_unique<Dataplane>(*state.card);
+  if (Status st = state.dataplane->AttachConfigured(); !st.ok()) {
+    std::fprintf(stderr, "softvf: %s\n", st.message().c_str());
+    return 1;
+  }
   state.netdevs.Sync(*state.card);
 
   // SIGTERM/SIGINT end the serve loop through a signalfd, never mid-request.
@@ -48,6 +53,7 @@ int RunDaemon(const DaemonOptions& options) {
   std::fflush(stdout);
   server.Run(stop_fd);
   close(stop_fd);
+  state.dataplane.reset();  // workers stop before the card they run goes away
   std::printf("softvf: stopped\n");
   return 0;
 }

@@ -73,6 +73,8 @@ class NetBackend {
   // Bumped whenever the memory table changes, so the data path knows to remap.
   uint64_t memory_generation() const { return memory_generation_; }
   const Vring& vring(int i) const { return vrings_[i]; }
+  // The data path paused ring i (disabled, not stopped): it resumes from here.
+  void SetLastAvail(int i, uint16_t idx) { vrings_[i].last_avail_idx = idx; }
   int ring_count() const { return 2 * options_.queue_pairs; }
   // Rings the data path may run: started, enabled, with addresses and memory.
   bool RingReady(int i) const;

@@ -1,0 +1,174 @@
+#include "datapath/vf_port.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "virtio/features.h"
+#include "virtio/ring_layout.h"
+
+namespace softvf {
+
+using vhost_user::Mode;
+
+VfPort::VfPort(std::string path, Mode mode, const vhost_user::BackendOptions& options)
+    : endpoint_(std::move(path), mode), backend_(options, this) {}
+
+VfPort::~VfPort() { Drop(); }
+
+int VfPort::kick_fd(int ring) const { return ready_[ring] ? backend_.vring(ring).kick_fd : -1; }
+
+bool VfPort::TryAccept() {
+  if (conn_) return false;
+  auto fd = endpoint_.Accept();
+  if (!fd.ok()) return false;
+  conn_ = std::make_unique<vhost_user::Connection>(*fd);
+  ++stats_.connects;
+  return true;
+}
+
+bool VfPort::TryConnect() {
+  if (conn_ || endpoint_.mode() != Mode::kClient) return false;
+  auto fd = endpoint_.Connect();
+  if (!fd.ok()) return false;
+  conn_ = std::make_unique<vhost_user::Connection>(*fd);
+  ++stats_.connects;
+  return true;
+}
+
+bool VfPort::OnMessage() {
+  if (!conn_) return false;
+  vhost_user::Message msg;
+  Status st = conn_->Receive(msg);
+  if (st.ok()) st = backend_.Handle(msg, *conn_);
+  if (!st.ok()) {
+    if (st.errnum() != ECONNRESET) ++stats_.protocol_errors;
+    Drop();
+    return true;
+  }
+  Sync();
+  return true;
+}
+
+void VfPort::OnRingStop(int index, vhost_user::Vring& ring) {
+  if (ready_[index]) ring.last_avail_idx = queues_[index].last_avail_idx();
+}
+
+void VfPort::Drop() {
+  if (!conn_) return;
+  ++stats_.disconnects;
+  backend_.Reset();  // stops every ring (OnRingStop) and closes every fd it held
+  conn_.reset();
+  Sync();
+}
+
+void VfPort::Sync() {
+  if (backend_.memory_generation() != mem_generation_) {
+    mem_generation_ = backend_.memory_generation();
+    mem_.reset();
+    if (!backend_.memory().empty()) {
+      std::vector<virtio::MemoryRegionFd> regions;
+      for (const vhost_user::MappedRegion& r : backend_.memory())
+        regions.push_back({virtio::GuestAddress(r.region.guest_phys_addr), r.region.memory_size,
+                           virtio::UserAddress(r.region.userspace_addr), r.region.mmap_offset, r.fd});
+      auto map = virtio::GuestMemoryMap::Map(regions);
+      if (map.ok()) mem_ = *map;
+      else ++stats_.protocol_errors;  // unmappable memory: its rings cannot run
+    }
+  }
+  uint64_t f = backend_.acked_features();
+  bool mrg = virtio::HasFeature(f, virtio::kNetFMrgRxbuf);
+  header_len_ = virtio::NetHeaderLength(virtio::HasFeature(f, virtio::kFVersion1), mrg);
+  if (!rx_writer_ || rx_writer_->config().mergeable != mrg || rx_writer_->config().header_len != header_len_)
+    rx_writer_ = std::make_unique<virtio::RxWriter>(virtio::RxConfig{mrg, header_len_});
+  for (int i = 0; i < vhost_user::kMaxRings; ++i) {
+    bool ready = mem_ && backend_.RingReady(i);
+    if (ready && !ready_[i]) {
+      const vhost_user::Vring& v = backend_.vring(i);
+      auto desc = mem_->UserToGuest(virtio::UserAddress(v.addr.desc_user_addr), 1);
+      auto avail = mem_->UserToGuest(virtio::UserAddress(v.addr.avail_user_addr), 1);
+      auto used = mem_->UserToGuest(virtio::UserAddress(v.addr.used_user_addr), 1);
+      uint16_t used_idx = 0;
+      if (used) mem_->CopyFrom(virtio::GuestAddress(used->value() + virtio::ring::kUsedIdx), &used_idx, 2);
+      virtio::SplitQueueConfig cfg{v.num,
+                                   desc.value_or(virtio::GuestAddress(~0ull)),
+                                   avail.value_or(virtio::GuestAddress(~0ull)),
+                                   used.value_or(virtio::GuestAddress(~0ull)),
+                                   v.last_avail_idx,
+                                   used_idx,
+                                   virtio::HasFeature(f, virtio::kRingFEventIdx),
+                                   virtio::HasFeature(f, virtio::kRingFIndirectDesc)};
+      ready = desc && avail && used && queues_[i].Configure(cfg).ok();
+      if (!ready) ++stats_.queue_errors;
+    } else if (!ready && ready_[i]) {
+      backend_.SetLastAvail(i, queues_[i].last_avail_idx());
+      queues_[i].Reset();
+    }
+    ready_[i] = ready;
+  }
+}
+
+size_t VfPort::PopTx(int qp, std::span<virtio::DescriptorChain> chains) {
+  int ring = 2 * qp + 1;
+  if (!ready_[ring]) return 0;
+  virtio::SplitQueue& q = queues_[ring];
+  size_t n = q.PopBurst(*mem_, chains);
+  if (q.broken()) {
+    ++stats_.queue_errors;
+    ready_[ring] = false;  // stopped until the front end sets the ring up again
+  }
+  return n;
+}
+
+void VfPort::CompleteTx(int qp, uint16_t head) {
+  int ring = 2 * qp + 1;
+  if (!ready_[ring]) return;
+  queues_[ring].PushUsed(*mem_, head, 0);
+  dirty_[ring] = true;
+}
+
+virtio::RxResult VfPort::DeliverRx(int qp, const virtio::FrameView& frame) {
+  int ring = 2 * qp;
+  if (!ready_[ring]) return virtio::RxResult::kNoBuffers;
+  virtio::RxResult r = rx_writer_->Write(queues_[ring], *mem_, frame);
+  if (r == virtio::RxResult::kQueueBroken) {
+    ++stats_.queue_errors;
+    ready_[ring] = false;
+  } else if (r == virtio::RxResult::kDelivered || r == virtio::RxResult::kBadBuffer) {
+    dirty_[ring] = true;
+  }
+  return r;
+}
+
+void VfPort::Signal(int ring) {
+  int fd = backend_.vring(ring).call_fd;
+  if (fd < 0) return;
+  uint64_t one = 1;
+  ssize_t n = write(fd, &one, sizeof one);
+  (void)n;  // a full eventfd counter already means "signalled"
+}
+
+void VfPort::Flush() {
+  for (int i = 0; i < vhost_user::kMaxRings; ++i) {
+    if (!dirty_[i]) continue;
+    dirty_[i] = false;
+    if (!ready_[i]) continue;
+    queues_[i].PublishUsed(*mem_);
+    if (queues_[i].NeedsNotify(*mem_)) Signal(i);
+  }
+}
+
+bool VfPort::ArmTxNotifications() {
+  bool more = false;
+  for (int qp = 0; qp < queue_pairs(); ++qp)
+    if (ready_[2 * qp + 1]) more |= queues_[2 * qp + 1].EnableNotifications(*mem_);
+  return more;
+}
+
+void VfPort::DisarmTxNotifications() {
+  for (int qp = 0; qp < queue_pairs(); ++qp)
+    if (ready_[2 * qp + 1]) queues_[2 * qp + 1].DisableNotifications(*mem_);
+}
+
+}  // namespace softvf

@@ -1,0 +1,92 @@
+// VfPort: one VF handed to a consumer over vhost-user — its socket, its connection, the
+// protocol backend, the guest memory map and the virtqueues. The worker that owns the
+// VF's switch calls it for both halves: control (a message arrived) and data (pop TX
+// frames, deliver RX frames), never at the same time, so nothing here needs a lock.
+//
+// virtio-net queue numbering (virtio 1.x 5.1.2): queue 2i is receiveq i, 2i+1 transmitq i.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "vhost_user/backend.h"
+#include "vhost_user/connection.h"
+#include "vhost_user/endpoint.h"
+#include "virtio/descriptor_chain.h"
+#include "virtio/guest_memory.h"
+#include "virtio/rx_writer.h"
+#include "virtio/split_queue.h"
+
+namespace softvf {
+
+struct VfPortStats {
+  uint64_t connects = 0;
+  uint64_t disconnects = 0;
+  uint64_t protocol_errors = 0;
+  uint64_t queue_errors = 0;      // rings stopped because the guest broke them
+  uint64_t tx_bad_buffers = 0;    // TX chains too short for the header
+};
+
+class VfPort : private vhost_user::RingListener {
+ public:
+  VfPort(std::string path, vhost_user::Mode mode, const vhost_user::BackendOptions& options);
+  ~VfPort() override;
+
+  Status Open() { return endpoint_.Open(); }
+  const std::string& path() const { return endpoint_.path(); }
+  vhost_user::Mode mode() const { return endpoint_.mode(); }
+  bool connected() const { return conn_ != nullptr; }
+
+  // fds the worker polls: the listening socket while no front end is connected (server
+  // mode), the connection, and each started ring's kick eventfd.
+  int listen_fd() const { return conn_ ? -1 : endpoint_.listen_fd(); }
+  int connection_fd() const { return conn_ ? conn_->fd() : -1; }
+  int kick_fd(int ring) const;
+
+  // Control half. Each returns true when the port's rings or memory may have changed.
+  bool TryAccept();   // server: take a pending front end
+  bool TryConnect();  // client: connect if the front end listens now
+  bool OnMessage();   // one message is readable on the connection
+
+  // Data half.
+  int queue_pairs() const { return backend_.ring_count() / 2; }
+  bool TxReady(int qp) const { return ready_[2 * qp + 1]; }
+  bool RxReady(int qp) const { return ready_[2 * qp]; }
+  // Pops up to chains.size() TX chains of queue pair `qp`.
+  size_t PopTx(int qp, std::span<virtio::DescriptorChain> chains);
+  // Returns a TX chain as used (device writes nothing on TX).
+  void CompleteTx(int qp, uint16_t head);
+  virtio::RxResult DeliverRx(int qp, const virtio::FrameView& frame);
+  // Publishes used entries of every queue and signals the call fds that need it.
+  void Flush();
+  // Notification control for adaptive polling: returns true if work arrived meanwhile.
+  bool ArmTxNotifications();
+  void DisarmTxNotifications();
+
+  uint32_t tx_header_len() const { return header_len_; }
+  const virtio::GuestMemoryMap* memory() const { return mem_.get(); }
+  const VfPortStats& stats() const { return stats_; }
+  const vhost_user::NetBackend& backend() const { return backend_; }
+
+ private:
+  void OnRingStop(int index, vhost_user::Vring& ring) override;
+  void Drop();     // the front end is gone or broke the protocol
+  void Sync();     // (re)configure queues after the backend's state changed
+  void Signal(int ring);
+
+  vhost_user::Endpoint endpoint_;
+  std::unique_ptr<vhost_user::Connection> conn_;
+  vhost_user::NetBackend backend_;
+  std::shared_ptr<const virtio::GuestMemoryMap> mem_;
+  uint64_t mem_generation_ = ~0ull;
+  std::array<virtio::SplitQueue, vhost_user::kMaxRings> queues_;
+  std::array<bool, vhost_user::kMaxRings> ready_{};
+  std::array<bool, vhost_user::kMaxRings> dirty_{};
+  std::unique_ptr<virtio::RxWriter> rx_writer_;
+  uint32_t header_len_ = 12;
+  VfPortStats stats_;
+};
+
+}  // namespace softvf

@@ -1,0 +1,279 @@
+#include "datapath/worker.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+
+#include "eswitch/ethernet.h"
+#include "virtio/tx_reader.h"
+
+namespace softvf {
+
+using eswitch::Decision;
+using eswitch::DropReason;
+using eswitch::PortId;
+using eswitch::VlanAction;
+
+namespace {
+// Bytes of each frame copied out of the sender's memory before judging it: the switch
+// decides and delivers from this copy, so a guest rewriting its buffer meanwhile cannot
+// slip past the spoof check (virtio/tx_reader.h). Covers Ethernet + two tags.
+constexpr uint32_t kHeadCopy = 64;
+constexpr int kIdleBurstsBeforeSleep = 256;
+}  // namespace
+
+uint64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+Worker::Worker(std::shared_ptr<const eswitch::PolicyTable> policies,
+               const eswitch::Veb::Options& options)
+    : veb_(std::move(policies), options, MonotonicNs()),
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  ports_.resize(veb_.port_count() > 2 ? veb_.port_count() - 2 : 0);
+}
+
+Worker::~Worker() {
+  Stop();
+  ports_.clear();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void Worker::Start() {
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Worker::Stop() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  uint64_t one = 1;
+  ssize_t n = write(wake_fd_, &one, sizeof one);
+  (void)n;
+  thread_.join();
+}
+
+void Worker::Call(const std::function<void(Worker&)>& fn) {
+  if (!thread_.joinable()) {  // not running: the caller is the only thread
+    fn(*this);
+    return;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  commands_.push_back(fn);
+  uint64_t ticket = ++posted_;
+  uint64_t one = 1;
+  ssize_t n = write(wake_fd_, &one, sizeof one);
+  (void)n;
+  done_cv_.wait(lock, [&] { return done_ >= ticket; });
+}
+
+void Worker::RunCommands() {
+  uint64_t drained;
+  ssize_t n = read(wake_fd_, &drained, sizeof drained);
+  (void)n;
+  std::vector<std::function<void(Worker&)>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(commands_);
+  }
+  for (auto& fn : batch) fn(*this);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ += batch.size();
+  }
+  done_cv_.notify_all();
+}
+
+Status Worker::Attach(uint16_t vf, std::unique_ptr<VfPort> port) {
+  if (vf >= ports_.size()) return Status::Errno(EINVAL, "no such VF");
+  if (ports_[vf]) return Status::Errno(EBUSY, "VF " + std::to_string(vf) + " is already attached");
+  ports_[vf] = std::move(port);
+  return Status::Ok();
+}
+
+void Worker::Detach(uint16_t vf) {
+  if (vf < ports_.size()) ports_[vf].reset();
+  veb_.fdb().FlushPort(PortId::Vf(vf), true);
+}
+
+void Worker::Deliver(PortId out, int qp, const Decision& d, const uint8_t* head, uint32_t copied,
+                     const virtio::FrameView& rest) {
+  if (!out.is_vf()) return;  // uplink and PF host port arrive with the wire (issue 4)
+  VfPort* dst = port(out.vf_index());
+  if (!dst || !dst->connected()) {
+    veb_.CountDrop(out, DropReason::kNoBuffer);
+    return;
+  }
+  // The copy the receiver gets: the judged head (edited for VLANs) + the rest, once.
+  virtio::FrameView frame;
+  VlanAction act = d.ActionFor(veb_.policy(out));
+  eswitch::VlanHeader tag = d.push_tag.ToWire();
+  bool ok = true;
+  switch (act) {
+    case VlanAction::kNone:
+      ok = frame.Append(head, copied);
+      break;
+    case VlanAction::kPush:
+      ok = frame.Append(head, 12) && frame.Append(reinterpret_cast<const uint8_t*>(&tag), 4) &&
+           frame.Append(head + 12, copied - 12);
+      break;
+    case VlanAction::kPop:
+      ok = copied >= 16 && frame.Append(head, 12) && frame.Append(head + 16, copied - 16);
+      break;
+  }
+  ok = ok && frame.AppendFrom(rest, copied);
+  int dst_qp = qp % dst->queue_pairs();
+  if (ok && dst->DeliverRx(dst_qp, frame) == virtio::RxResult::kDelivered)
+    veb_.CountTx(out, frame.length());
+  else
+    veb_.CountDrop(out, DropReason::kNoBuffer);
+}
+
+void Worker::Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now) {
+  VfPort& src = *ports_[in_vf];
+  virtio::VirtioNetHeader hdr;
+  virtio::FrameView view;
+  if (!virtio::ReadTxFrame(chain, src.tx_header_len(), &hdr, &view)) return;
+  uint8_t head[kHeadCopy];
+  uint32_t len = view.length();
+  uint32_t copied = view.CopyOut(0, head, len < kHeadCopy ? len : kHeadCopy);
+  PortId in = PortId::Vf(in_vf);
+  Decision d;
+  auto info = eswitch::ParseFrame(head, copied);
+  if (!info) {
+    veb_.CountDrop(in, DropReason::kRunt);
+    return;
+  }
+  veb_.Decide(in, *info, len, now, d);
+  ++stats_.frames;
+  if (d.kind == Decision::Kind::kUnicast) {
+    Deliver(d.port, qp, d, head, copied, view);
+  } else if (d.kind == Decision::Kind::kFlood) {
+    d.ports.ForEach([&](PortId out) { Deliver(out, qp, d, head, copied, view); });
+  }
+}
+
+bool Worker::Burst(uint64_t now) {
+  bool work = false;
+  for (uint16_t vf = 0; vf < ports_.size(); ++vf) {
+    VfPort* p = ports_[vf].get();
+    if (!p || !p->connected()) continue;
+    for (int qp = 0; qp < p->queue_pairs(); ++qp) {
+      if (!p->TxReady(qp)) continue;
+      size_t n = p->PopTx(qp, chains_);
+      for (size_t i = 0; i < n; ++i) {
+        Forward(vf, qp, chains_[i], now);
+        p->CompleteTx(qp, chains_[i].head());
+      }
+      work |= n > 0;
+    }
+  }
+  if (work) {
+    ++stats_.bursts;
+    for (auto& p : ports_)
+      if (p && p->connected()) p->Flush();
+  }
+  return work;
+}
+
+bool Worker::ArmAll() {
+  bool more = false;
+  for (auto& p : ports_)
+    if (p && p->connected()) more |= p->ArmTxNotifications();
+  return more;
+}
+
+void Worker::DisarmAll() {
+  for (auto& p : ports_)
+    if (p && p->connected()) p->DisarmTxNotifications();
+}
+
+void Worker::PollEvents(int timeout_ms, bool with_kicks) {
+  struct Source {
+    enum { kWake, kListen, kConn, kKick } kind;
+    uint16_t vf;
+  };
+  std::vector<pollfd> fds;
+  std::vector<Source> src;
+  fds.push_back({wake_fd_, POLLIN, 0});
+  src.push_back({Source::kWake, 0});
+  bool client_waiting = false;
+  for (uint16_t vf = 0; vf < ports_.size(); ++vf) {
+    VfPort* p = ports_[vf].get();
+    if (!p) continue;
+    if (p->listen_fd() >= 0) {
+      fds.push_back({p->listen_fd(), POLLIN, 0});
+      src.push_back({Source::kListen, vf});
+    }
+    if (p->connection_fd() >= 0) {
+      fds.push_back({p->connection_fd(), POLLIN, 0});
+      src.push_back({Source::kConn, vf});
+    } else if (p->mode() == vhost_user::Mode::kClient) {
+      client_waiting = true;
+    }
+    if (with_kicks)
+      for (int r = 1; r < 2 * p->queue_pairs(); r += 2)
+        if (p->kick_fd(r) >= 0) {
+          fds.push_back({p->kick_fd(r), POLLIN, 0});
+          src.push_back({Source::kKick, vf});
+        }
+  }
+  // A client-mode VF without its front end retries once a second.
+  if (client_waiting && (timeout_ms < 0 || timeout_ms > 1000)) timeout_ms = 1000;
+  int n = poll(fds.data(), fds.size(), timeout_ms);
+  if (client_waiting)
+    for (auto& p : ports_)
+      if (p && !p->connected()) p->TryConnect();
+  if (n <= 0) return;
+  for (size_t i = 0; i < fds.size(); ++i) {
+    if (!fds[i].revents) continue;
+    VfPort* p = src[i].kind == Source::kWake ? nullptr : ports_[src[i].vf].get();
+    switch (src[i].kind) {
+      case Source::kWake: RunCommands(); break;
+      case Source::kListen: if (p) p->TryAccept(); break;
+      case Source::kConn: if (p) p->OnMessage(); break;
+      case Source::kKick: {
+        uint64_t v;
+        ssize_t r = read(fds[i].fd, &v, sizeof v);
+        (void)r;
+        break;
+      }
+    }
+  }
+}
+
+void Worker::Run() {
+  int idle = 0;
+  while (!stop_) {
+    uint64_t now = MonotonicNs();
+    if (Burst(now)) {
+      idle = 0;
+      // Control messages are rare: look at them every 64 busy bursts.
+      if ((stats_.bursts & 63) == 0) PollEvents(0, false);
+      continue;
+    }
+    if (++idle < kIdleBurstsBeforeSleep) {
+      if ((idle & 15) == 0) PollEvents(0, false);
+      continue;
+    }
+    // Quiet: ask the guests to kick us, check once more, then sleep.
+    if (ArmAll()) {
+      DisarmAll();
+      idle = 0;
+      continue;
+    }
+    ++stats_.sleeps;
+    PollEvents(-1, true);
+    DisarmAll();
+    idle = 0;
+  }
+}
+
+}  // namespace softvf

@@ -1,0 +1,82 @@
+// Worker: the thread that runs one PF's embedded switch. It owns the VEB and every
+// attached VF's VfPort; the control plane talks to it only through Post(), whose commands
+// run between bursts, so the data path takes no locks and sees one consistent state.
+//
+// It polls while frames flow and sleeps when idle: after a run of empty bursts it
+// re-enables the guests' TX notifications and blocks in poll() on the kick eventfds,
+// the vhost-user sockets and its command eventfd — about 0% CPU on a quiet card.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "datapath/vf_port.h"
+#include "eswitch/veb.h"
+#include "virtio/descriptor_chain.h"
+
+namespace softvf {
+
+struct WorkerStats {
+  uint64_t bursts = 0;
+  uint64_t frames = 0;
+  uint64_t sleeps = 0;  // times the worker went idle and blocked
+};
+
+class Worker {
+ public:
+  static constexpr size_t kBurst = 32;
+
+  Worker(std::shared_ptr<const eswitch::PolicyTable> policies, const eswitch::Veb::Options& options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void Start();
+  void Stop();
+  // Runs `fn` on the worker thread between bursts and waits for it to finish.
+  void Call(const std::function<void(Worker&)>& fn);
+
+  // On the worker thread (inside Call):
+  Status Attach(uint16_t vf, std::unique_ptr<VfPort> port);
+  void Detach(uint16_t vf);
+  VfPort* port(uint16_t vf) { return vf < ports_.size() ? ports_[vf].get() : nullptr; }
+  eswitch::Veb& veb() { return veb_; }
+  const WorkerStats& stats() const { return stats_; }
+
+  // One pass over every TX ring (exposed for tests and benchmarks; the thread loops it).
+  bool Burst(uint64_t now_ns);
+  // Handles pending control events; waits up to timeout_ms (-1: until something happens).
+  void PollEvents(int timeout_ms, bool with_kicks);
+
+ private:
+  void Run();
+  void Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now_ns);
+  void Deliver(eswitch::PortId out, int qp, const eswitch::Decision& d, const uint8_t* head,
+               uint32_t copied, const virtio::FrameView& rest);
+  void RunCommands();
+  bool ArmAll();
+  void DisarmAll();
+
+  eswitch::Veb veb_;
+  std::vector<std::unique_ptr<VfPort>> ports_;  // by VF index; null = not attached
+  std::array<virtio::DescriptorChain, kBurst> chains_;
+  WorkerStats stats_;
+
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;  // eventfd: a command is waiting
+  std::mutex mu_;
+  std::vector<std::function<void(Worker&)>> commands_;
+  uint64_t posted_ = 0, done_ = 0;
+  std::condition_variable done_cv_;
+};
+
+uint64_t MonotonicNs();
+
+}  // namespace softvf

@@ -1,0 +1,192 @@
+"""Real-peer test harness: DPDK testpmd (virtio-user) against softvf's vhost-user VFs.
+
+No third-party Python packages: testpmd is driven over pipes (under `stdbuf -oL`, since its
+printf output is block-buffered on a pipe while its prompt is not), frames go in and out
+through DPDK's pcap PMD, and pcap files are read and written here. Every wait is for an
+observable condition (a prompt, a counter) with a deadline, never a fixed sleep.
+"""
+import os
+import re
+import select
+import shutil
+import struct
+import subprocess
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+# ---------------------------------------------------------------- pcap files
+
+def write_pcap(path, frames):
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, frame in enumerate(frames):
+            f.write(struct.pack('<IIII', 1, i, len(frame), len(frame)))
+            f.write(frame)
+
+
+def read_pcap(path):
+    frames = []
+    with open(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 24:
+        return frames
+    magic = struct.unpack('<I', data[:4])[0]
+    endian = '<' if magic in (0xa1b2c3d4, 0xa1b23c4d) else '>'
+    off = 24
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(endian + 'IIII', data[off:off + 16])
+        off += 16
+        frames.append(data[off:off + incl])
+        off += incl
+    return frames
+
+
+def mac(text):
+    return bytes(int(x, 16) for x in text.split(':'))
+
+
+def ether(dst, src, payload, ethertype=0x0800, vlan=None):
+    """An Ethernet frame; vlan=(tpid, vid, pcp) inserts one tag."""
+    hdr = mac(dst) + mac(src)
+    if vlan:
+        tpid, vid, pcp = vlan
+        hdr += struct.pack('!HH', tpid, (pcp << 13) | vid)
+    return hdr + struct.pack('!H', ethertype) + payload
+
+
+def pattern(seed, size):
+    return bytes(((seed * 131 + i * 7) & 0xff) for i in range(size))
+
+
+# ---------------------------------------------------------------- testpmd
+
+class Testpmd:
+    """One interactive dpdk-testpmd with a pcap port (port 0) and a virtio-user port
+    (port 1) bridged by io forwarding: frames from `rx_pcap` go out through the VF, frames
+    the VF receives are written to `tx_pcap`."""
+
+    def __init__(self, name, workdir, socket, cpu, rx_pcap=None, tx_pcap=None, queues=1,
+                 mac_addr=None, extra=()):
+        self.name = name
+        pcap_args = []
+        if rx_pcap:
+            pcap_args.append('rx_pcap=' + rx_pcap)
+        if tx_pcap:
+            pcap_args.append('tx_pcap=' + tx_pcap)
+        virtio = 'net_virtio_user0,path=%s,queues=%d' % (socket, queues)
+        if mac_addr:
+            virtio += ',mac=' + mac_addr
+        args = ['stdbuf', '-oL', 'dpdk-testpmd', '--lcores', '0@%d,1@%d' % (cpu, cpu), '--no-pci',
+                '--file-prefix', name, '--no-huge', '-m', '1024',
+                '--vdev', 'net_pcap0,' + ','.join(pcap_args), '--vdev', virtio, '--',
+                '-i', '--nb-cores=1', '--forward-mode=io', '--no-flush-rx',
+                '--rxq=%d' % queues, '--txq=%d' % queues] + list(extra)
+        self.log = open(os.path.join(workdir, name + '.log'), 'wb')
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.buf = b''
+        self._until(b'testpmd> ', 60)
+
+    def _until(self, token, timeout):
+        end = time.time() + timeout
+        while token not in self.buf:
+            left = end - time.time()
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0, left))
+            if not ready:
+                raise RuntimeError('%s: no %r within %ss; last output:\n%s' % (
+                    self.name, token, timeout, self.buf[-3000:].decode(errors='replace')))
+            data = os.read(self.proc.stdout.fileno(), 65536)
+            if not data:
+                raise RuntimeError('%s exited:\n%s' % (self.name, self.buf[-3000:].decode(errors='replace')))
+            self.log.write(data)
+            self.buf += data
+        out, _, self.buf = self.buf.partition(token)
+        return out.decode(errors='replace')
+
+    def cmd(self, line, timeout=30):
+        self.proc.stdin.write(line.encode() + b'\n')
+        self.proc.stdin.flush()
+        return self._until(b'testpmd> ', timeout)
+
+    def port_stats(self, port):
+        out = self.cmd('show port stats %d' % port)
+        rx = re.search(r'RX-packets:\s+(\d+)', out)
+        tx = re.search(r'TX-packets:\s+(\d+)', out)
+        return int(rx.group(1)) if rx else 0, int(tx.group(1)) if tx else 0
+
+    def wait_port(self, port, rx=None, tx=None, timeout=30):
+        """Waits until port `port` has counted at least `rx` received / `tx` sent."""
+        end = time.time() + timeout
+        while True:
+            got_rx, got_tx = self.port_stats(port)
+            if (rx is None or got_rx >= rx) and (tx is None or got_tx >= tx):
+                return got_rx, got_tx
+            if time.time() > end:
+                return got_rx, got_tx
+            # Let the forwarding core run; bounded by the deadline, re-checked each round.
+            select.select([], [], [], 0.05)
+
+    def quit(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b'stop\nquit\n')
+                self.proc.stdin.flush()
+                self.proc.wait(30)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+# ---------------------------------------------------------------- softvf
+
+class Softvf:
+    """The softvf daemon on a card configuration, and its CLI."""
+
+    def __init__(self, workdir, config_text):
+        self.workdir = workdir
+        self.binary = os.environ.get('SOFTVF', os.path.join(REPO, 'build', 'bin', 'softvf'))
+        self.socket = os.path.join(workdir, 'control.sock')
+        self.config = os.path.join(workdir, 'card.toml')
+        with open(self.config, 'w') as f:
+            f.write(config_text)
+        self.log = open(os.path.join(workdir, 'softvf.log'), 'wb')
+        self.proc = subprocess.Popen([self.binary, 'daemon', '--config', self.config,
+                                      '--control', self.socket],
+                                     stdout=subprocess.PIPE, stderr=self.log)
+        # Read the raw fd: a buffered readline would hide the second line from select().
+        end = time.time() + 30
+        seen = b''
+        while b'control socket' not in seen:
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0, end - time.time()))
+            if not ready:
+                raise RuntimeError('softvf daemon did not come up')
+            data = os.read(self.proc.stdout.fileno(), 4096)
+            if not data:
+                self.log.flush()
+                raise RuntimeError('softvf daemon exited: ' + open(self.log.name).read())
+            seen += data
+
+    def cli(self, *args, check=True):
+        r = subprocess.run([self.binary, '--control', self.socket] + list(args),
+                           capture_output=True, text=True)
+        if check and r.returncode != 0:
+            raise RuntimeError('softvf %s: exit %d: %s' % (' '.join(args), r.returncode, r.stderr))
+        return r
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+        self.log.close()
+
+
+def have_testpmd():
+    return shutil.which('dpdk-testpmd') is not None
+
+
+def workdir():
+    return tempfile.mkdtemp(prefix='softvf-it-')
