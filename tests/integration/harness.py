@@ -64,25 +64,29 @@ def pattern(seed, size):
 # ---------------------------------------------------------------- testpmd
 
 class Testpmd:
-    """One interactive dpdk-testpmd with a pcap port (port 0) and a virtio-user port
-    (port 1) bridged by io forwarding: frames from `rx_pcap` go out through the VF, frames
-    the VF receives are written to `tx_pcap`."""
+    """One interactive dpdk-testpmd on a VF (virtio-user). With rx_pcap/tx_pcap it also has
+    a pcap port (port 0, the VF is port 1) bridged by io forwarding: frames from `rx_pcap`
+    go out through the VF, frames the VF receives are written to `tx_pcap`. Without, the VF
+    is port 0 and `fwd` (txonly, rxonly...) says what testpmd does with it."""
 
     def __init__(self, name, workdir, socket, cpu, rx_pcap=None, tx_pcap=None, queues=1,
-                 mac_addr=None, extra=()):
+                 mac_addr=None, fwd='io', extra=()):
         self.name = name
-        pcap_args = []
-        if rx_pcap:
-            pcap_args.append('rx_pcap=' + rx_pcap)
-        if tx_pcap:
-            pcap_args.append('tx_pcap=' + tx_pcap)
         virtio = 'net_virtio_user0,path=%s,queues=%d' % (socket, queues)
         if mac_addr:
             virtio += ',mac=' + mac_addr
+        vdevs = []
+        if rx_pcap or tx_pcap:  # port 0 = pcap, port 1 = the VF
+            pcap_args = (['rx_pcap=' + rx_pcap] if rx_pcap else []) + \
+                        (['tx_pcap=' + tx_pcap] if tx_pcap else [])
+            vdevs += ['--vdev', 'net_pcap0,' + ','.join(pcap_args)]
+            self.vf_port = 1
+        else:  # port 0 = the VF
+            self.vf_port = 0
+        vdevs += ['--vdev', virtio]
         args = ['stdbuf', '-oL', 'dpdk-testpmd', '--lcores', '0@%d,1@%d' % (cpu, cpu), '--no-pci',
-                '--file-prefix', name, '--no-huge', '-m', '1024',
-                '--vdev', 'net_pcap0,' + ','.join(pcap_args), '--vdev', virtio, '--',
-                '-i', '--nb-cores=1', '--forward-mode=io', '--no-flush-rx',
+                '--file-prefix', name, '--no-huge', '-m', '1024'] + vdevs + \
+               ['--', '-i', '--nb-cores=1', '--forward-mode=' + fwd, '--no-flush-rx',
                 '--rxq=%d' % queues, '--txq=%d' % queues] + list(extra)
         self.log = open(os.path.join(workdir, name + '.log'), 'wb')
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -138,6 +142,11 @@ class Testpmd:
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except BrokenPipeError:
+                pass
         self.log.close()
 
 
@@ -181,6 +190,7 @@ class Softvf:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(30)
+        self.proc.stdout.close()
         self.log.close()
 
 
