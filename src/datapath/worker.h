@@ -66,6 +66,10 @@ class Worker {
   eswitch::Veb veb_;
   std::vector<std::unique_ptr<VfPort>> ports_;  // by VF index; null = not attached
   std::array<virtio::DescriptorChain, kBurst> chains_;
+  // Per-frame scratch, reused so no frame pays for constructing them.
+  eswitch::Decision decision_;
+  virtio::FrameView tx_view_;
+  virtio::FrameView out_view_;
   WorkerStats stats_;
 
   std::thread thread_;

@@ -16,9 +16,11 @@
 
 namespace softvf::virtio {
 
+// Trivially constructible on purpose: a FrameView lives on the hot path and only the
+// first count_ slices are ever read, so its array is not zeroed per frame.
 struct FrameSlice {
-  const uint8_t* data = nullptr;
-  uint32_t len = 0;
+  const uint8_t* data;
+  uint32_t len;
 };
 
 class FrameView {

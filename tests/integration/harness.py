@@ -72,9 +72,13 @@ class Testpmd:
     def __init__(self, name, workdir, socket, cpu, rx_pcap=None, tx_pcap=None, queues=1,
                  mac_addr=None, fwd='io', extra=()):
         self.name = name
-        virtio = 'net_virtio_user0,path=%s,queues=%d' % (socket, queues)
-        if mac_addr:
-            virtio += ',mac=' + mac_addr
+        # One VF (socket) or several (a list: ports 0, 1, ... in order, with mac_addr a list).
+        sockets = socket if isinstance(socket, list) else [socket]
+        macs = mac_addr if isinstance(mac_addr, list) else [mac_addr] * len(sockets)
+        virtio = []
+        for i, (path, m) in enumerate(zip(sockets, macs)):
+            virtio += ['--vdev', 'net_virtio_user%d,path=%s,queues=%d%s' % (
+                i, path, queues, ',mac=' + m if m else '')]
         vdevs = []
         if rx_pcap or tx_pcap:  # port 0 = pcap, port 1 = the VF
             pcap_args = (['rx_pcap=' + rx_pcap] if rx_pcap else []) + \
@@ -83,7 +87,7 @@ class Testpmd:
             self.vf_port = 1
         else:  # port 0 = the VF
             self.vf_port = 0
-        vdevs += ['--vdev', virtio]
+        vdevs += virtio
         args = ['stdbuf', '-oL', 'dpdk-testpmd', '--lcores', '0@%d,1@%d' % (cpu, cpu), '--no-pci',
                 '--file-prefix', name, '--no-huge', '-m', '1024'] + vdevs + \
                ['--', '-i', '--nb-cores=1', '--forward-mode=' + fwd, '--no-flush-rx',
@@ -155,7 +159,7 @@ class Testpmd:
 class Softvf:
     """The softvf daemon on a card configuration, and its CLI."""
 
-    def __init__(self, workdir, config_text):
+    def __init__(self, workdir, config_text, pin_cpu=None):
         self.workdir = workdir
         self.binary = os.environ.get('SOFTVF', os.path.join(REPO, 'build', 'bin', 'softvf'))
         self.socket = os.path.join(workdir, 'control.sock')
@@ -163,8 +167,9 @@ class Softvf:
         with open(self.config, 'w') as f:
             f.write(config_text)
         self.log = open(os.path.join(workdir, 'softvf.log'), 'wb')
-        self.proc = subprocess.Popen([self.binary, 'daemon', '--config', self.config,
-                                      '--control', self.socket],
+        pin = ['taskset', '-c', str(pin_cpu)] if pin_cpu is not None else []
+        self.proc = subprocess.Popen(pin + [self.binary, 'daemon', '--config', self.config,
+                                            '--control', self.socket],
                                      stdout=subprocess.PIPE, stderr=self.log)
         # Read the raw fd: a buffered readline would hide the second line from select().
         end = time.time() + 30

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""VF-to-VF forwarding: softvf against DPDK testpmd's vhost PMD, with the same front end.
+
+  front end: one dpdk-testpmd with two virtio-user ports (port 0 on VF/socket 0, port 1 on
+             VF/socket 1), io forwarding, `start tx_first 8`: 256 frames (dst = port 1's
+             MAC) go out port 0, cross the switch to port 1, are sent out port 0 again, and
+             so on. Port 1's receive rate is the switch's forwarding rate, one direction.
+  switch A:  softvf, two VFs of one PF (one copy: sender's buffers -> receiver's buffers)
+  switch B:  dpdk-testpmd with two net_vhost ports, --forward-mode=io (dequeue into an
+             mbuf, enqueue from it: two copies)
+
+Placement (2 cores): the switch on CPU 0, the front end on CPU 1, for both (DPDK's own
+virtio-user loopback layout). Prints both rates per frame size and softvf/testpmd.
+Usage: bench/vf_to_vf.py [--seconds N] [--sizes 64,1500] [--runs R]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
+from harness import Softvf, Testpmd, workdir  # noqa: E402
+
+A, B = '02:00:00:00:00:0a', '02:00:00:00:00:0b'
+CARD = '''
+[[bridge]]
+bdf = "0000:3a:00.0"
+secondary_bus = 0x3b
+subordinate_bus = 0x3c
+[[adapter]]
+profile = "cx6dx"
+slot = "0000:3b:00"
+[[adapter.port]]
+function = 0
+name = "pf0"
+numvfs = 2
+[[adapter.port.vf]]
+index = 0
+mac = "%s"
+[[adapter.port.vf]]
+index = 1
+mac = "%s"
+''' % (A, B)
+
+
+def measure(wd, sock0, sock1, size, seconds):
+    fe = Testpmd('fe', wd, [sock0, sock1], cpu=1, fwd='io', mac_addr=[A, B],
+                 extra=['--txpkts=%d' % size, '--eth-peer=0,' + B, '--eth-peer=1,' + A])
+    try:
+        fe.cmd('start tx_first 8')
+        fe.wait_port(1, rx=100000)
+        fe.cmd('show port stats 1')  # starts the averaging window
+        time.sleep(seconds)          # the measurement window
+        out = fe.cmd('show port stats 1')
+        return int(re.search(r'Rx-pps:\s+(\d+)', out).group(1))
+    finally:
+        fe.quit()
+
+
+def run_softvf(size, seconds):
+    wd = workdir()
+    os.environ.setdefault('SOFTVF', os.path.join(os.path.dirname(__file__), '..', 'build', 'bin', 'softvf'))
+    sv = Softvf(wd, CARD, pin_cpu=0)
+    try:
+        for vf in (0, 1):
+            sv.cli('attach', 'pf0', 'vf', str(vf), 'vhost-user', '%s/vf%d.sock' % (wd, vf))
+        return measure(wd, wd + '/vf0.sock', wd + '/vf1.sock', size, seconds)
+    finally:
+        sv.stop()
+
+
+def run_testpmd_switch(size, seconds):
+    wd = workdir()
+    s0, s1 = wd + '/vh0.sock', wd + '/vh1.sock'
+    sw = subprocess.Popen(['dpdk-testpmd', '--lcores', '0@0,1@0', '--no-pci', '--file-prefix', 'sw',
+                           '--no-huge', '-m', '1024',
+                           '--vdev', 'net_vhost0,iface=%s,queues=1' % s0,
+                           '--vdev', 'net_vhost1,iface=%s,queues=1' % s1,
+                           '--', '--nb-cores=1', '--forward-mode=io', '--auto-start',
+                           '--stats-period=0'],
+                          stdin=subprocess.PIPE, stdout=open(wd + '/sw.log', 'wb'),
+                          stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 30
+        while not (os.path.exists(s0) and os.path.exists(s1)):
+            if time.time() > deadline or sw.poll() is not None:
+                raise RuntimeError('testpmd vhost switch did not come up')
+            time.sleep(0.05)
+        return measure(wd, s0, s1, size, seconds)
+    finally:
+        sw.terminate()
+        sw.wait(30)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--seconds', type=float, default=5)
+    ap.add_argument('--sizes', default='64,1500')
+    ap.add_argument('--runs', type=int, default=3)
+    args = ap.parse_args()
+    print('machine: %d cores, %s' % (os.cpu_count(), open('/proc/cpuinfo').read().split('model name')[1].split('\n')[0].strip(': ')))
+    print('%6s %16s %16s %8s' % ('size', 'softvf pps', 'testpmd pps', 'ratio'))
+    for size in [int(s) for s in args.sizes.split(',')]:
+        sv = [run_softvf(size, args.seconds) for _ in range(args.runs)]
+        tp = [run_testpmd_switch(size, args.seconds) for _ in range(args.runs)]
+        s, t = statistics.median(sv), statistics.median(tp)
+        print('%6d %16d %16d %8.2f   (runs: softvf %s, testpmd %s)' % (size, s, t, s / t if t else 0, sv, tp))
+
+
+if __name__ == '__main__':
+    main()
