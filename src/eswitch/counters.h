@@ -30,6 +30,7 @@ enum class DropReason : uint8_t {
   kSpoofed,           // spoofchk on and the source MAC is not the VF's MAC
   kTaggedOnPortVlan,  // a VF with a port VLAN sent a VLAN-tagged frame
   kRateLimited,       // over max_tx_rate
+  kOverSubscribed,    // the PF's link had no capacity left and min_tx_rate did not cover it
   kSamePort,          // the destination is behind the port the frame came from
   kNoDestination,     // nobody else is in the frame's VLAN
   kVlanMismatch,      // a static FDB entry names a port outside the frame's VLAN
@@ -41,10 +42,18 @@ inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kCoun
 
 // The counter names, "drop_<reason>"; DropReasonName() is the part after "drop_".
 inline constexpr std::array<const char*, kDropReasonCount> kDropCounterNames = {
-    "drop_runt",      "drop_bad_source",          "drop_link_down",
-    "drop_spoofed",   "drop_tagged_on_port_vlan", "drop_rate_limited",
-    "drop_same_port", "drop_no_destination",      "drop_vlan_mismatch",
-    "drop_filtered",  "drop_no_buffer",
+    "drop_runt",
+    "drop_bad_source",
+    "drop_link_down",
+    "drop_spoofed",
+    "drop_tagged_on_port_vlan",
+    "drop_rate_limited",
+    "drop_oversubscribed",
+    "drop_same_port",
+    "drop_no_destination",
+    "drop_vlan_mismatch",
+    "drop_filtered",
+    "drop_no_buffer",
 };
 
 constexpr const char* DropReasonName(DropReason r) {

@@ -29,9 +29,9 @@
 //   carrier (so with the wire down VFs cannot talk even to each other; "enable" is for that).
 // - max_tx_rate: a token bucket on the VF's ingress (veb.h), charged with the frame's
 //   bytes as the VF sent it (no virtio-net header, FCS, preamble or inter-frame gap; a
-//   measurement on the wire sees up to 24 bytes more per frame). min_tx_rate is recorded for
-//   the worker's scheduler: a share under contention is a question of which ring to serve
-//   next, not of any single frame, so the switch does not enforce it.
+//   measurement on the wire sees up to 24 bytes more per frame).
+// - min_tx_rate: the rate the VF is guaranteed (ip-link(8)) out of the PF's link capacity
+//   when VFs contend for it, counted the same way; 0 = no guarantee. veb.h says how.
 #pragma once
 
 #include <cstdint>

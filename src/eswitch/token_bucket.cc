@@ -66,6 +66,15 @@ bool TokenBucket::Conforms(uint64_t bytes, uint64_t now_ns) {
   return credit_ >= Needed(bytes);
 }
 
+void TokenBucket::Charge(uint64_t bytes, uint64_t now_ns) {
+  if (unlimited()) return;
+  Refill(now_ns);
+  const int64_t cost = static_cast<int64_t>(ClampBytes(bytes) * kUnits);
+  const int64_t floor = -std::max(capacity_, cost);
+  // Both terms stay above -2 * kMaxBurstBytes * 8000, far inside int64.
+  credit_ = std::max(credit_ - cost, std::min(credit_, floor));
+}
+
 int64_t TokenBucket::CreditBytes(uint64_t now_ns) {
   if (unlimited()) return std::numeric_limits<int64_t>::max();
   Refill(now_ns);

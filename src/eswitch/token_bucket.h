@@ -13,6 +13,11 @@
 // bucket passes when the bucket is full. The credit may then go negative (a debt), which
 // later refills pay back, so the long-run rate is exact for any frame size (GSO frames of
 // 64 KiB under a 1 ms bucket included) and frames never get stuck.
+//
+// Charge() takes bytes that another rule admitted (the PF's link bucket pays for traffic
+// a min_tx_rate guarantee let through, veb.h). That debt is bounded: after a charge the
+// debt is at most one bucket or that frame, whichever is larger, so a link whose
+// guarantees add up to more than it has does not owe forever.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +52,9 @@ class TokenBucket {
   // Whether Consume(bytes, now_ns) would admit (refills; charges nothing). Lets a worker
   // shape (leave descriptors in the ring) instead of police (drop).
   bool Conforms(uint64_t bytes, uint64_t now_ns);
+  // Refills to `now_ns`, then charges `bytes` whether or not the credit covers them, into
+  // bounded debt (above). Never raises the credit.
+  void Charge(uint64_t bytes, uint64_t now_ns);
   // Whole bytes of credit at `now_ns` (negative while a debt is being repaid).
   int64_t CreditBytes(uint64_t now_ns);
 

@@ -1,23 +1,37 @@
 #include "eswitch/veb.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 
 namespace softvf::eswitch {
 
 namespace {
-TokenBucket BucketFor(const PortPolicy& p, uint64_t now_ns) {
-  if (p.max_tx_rate_mbps == 0) return TokenBucket();
-  return TokenBucket(p.max_tx_rate_mbps, TokenBucket::DefaultBurst(p.max_tx_rate_mbps), now_ns);
+// A bucket at `rate_mbps` holding 1 ms; 0 gives the unlimited bucket (for min_tx_rate 0
+// it is never consulted).
+TokenBucket BucketAt(uint32_t rate_mbps, uint64_t now_ns) {
+  if (rate_mbps == 0) return TokenBucket();
+  return TokenBucket(rate_mbps, TokenBucket::DefaultBurst(rate_mbps), now_ns);
+}
+
+TokenBucket LinkBucket(const Veb::Options& o, uint64_t now_ns) {
+  if (o.link_speed_mbps == 0) return TokenBucket();
+  const uint64_t burst = std::max(TokenBucket::BytesIn(o.link_speed_mbps, o.link_burst_ns),
+                                  TokenBucket::kMinBurstBytes);
+  return TokenBucket(o.link_speed_mbps, burst, now_ns);
 }
 }  // namespace
 
 Veb::Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, uint64_t now_ns)
     : policies_(std::move(policies)),
       fdb_(options.fdb_capacity, options.aging_ns, options.hash_seed),
-      ports_(policies_->size()) {
-  for (size_t i = 0; i < ports_.size(); ++i)
-    ports_[i].bucket = BucketFor((*policies_)[PortId(static_cast<uint16_t>(i))], now_ns);
+      ports_(policies_->size()),
+      link_(LinkBucket(options, now_ns)) {
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    const PortPolicy& p = (*policies_)[PortId(static_cast<uint16_t>(i))];
+    ports_[i].bucket = BucketAt(p.max_tx_rate_mbps, now_ns);
+    ports_[i].guarantee = BucketAt(p.min_tx_rate_mbps, now_ns);
+  }
 }
 
 Status Veb::SetPolicies(std::shared_ptr<const PolicyTable> policies, uint64_t now_ns) {
@@ -30,7 +44,9 @@ Status Veb::SetPolicies(std::shared_ptr<const PolicyTable> policies, uint64_t no
     const PortPolicy& before = (*policies_)[id];
     const PortPolicy& after = (*policies)[id];
     if (before.max_tx_rate_mbps != after.max_tx_rate_mbps)
-      ports_[i].bucket = BucketFor(after, now_ns);
+      ports_[i].bucket = BucketAt(after.max_tx_rate_mbps, now_ns);
+    if (before.min_tx_rate_mbps != after.min_tx_rate_mbps)
+      ports_[i].guarantee = BucketAt(after.min_tx_rate_mbps, now_ns);
     if ((before.link_up && !after.link_up) || before.port_vlan != after.port_vlan)
       fdb_.FlushPort(id, /*learned_only=*/true);
   }
@@ -53,6 +69,21 @@ void Veb::Drop(PortId counted_on, DropReason reason, Decision& out) {
   out.kind = Decision::Kind::kDrop;
   out.reason = reason;
   CountDrop(counted_on, reason);
+}
+
+Veb::Admission Veb::Admit(PortId in, PortState& state, size_t bytes, uint64_t now_ns) {
+  if (!state.bucket.Conforms(bytes, now_ns)) return Admission::kRateLimited;
+  if (in == PortId::Uplink() || link_.unlimited()) return Admission::kShared;
+  if ((*policies_)[in].min_tx_rate_mbps != 0 && state.guarantee.Conforms(bytes, now_ns))
+    return Admission::kGuaranteed;
+  return link_.Conforms(bytes, now_ns) ? Admission::kShared : Admission::kOverSubscribed;
+}
+
+void Veb::Charge(PortId in, PortState& state, Admission admission, size_t bytes, uint64_t now_ns) {
+  state.bucket.Consume(bytes, now_ns);  // conformed at the same time: admits
+  if (in == PortId::Uplink()) return;
+  if (admission == Admission::kGuaranteed) state.guarantee.Consume(bytes, now_ns);
+  link_.Charge(bytes, now_ns);
 }
 
 void Veb::Forward(PortId in, const uint8_t* frame, size_t len, uint64_t now_ns, Decision& out) {
@@ -91,7 +122,10 @@ void Veb::Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns,
     out.vlan = frame.tagged ? VlanId::FromTag(frame.tpid, frame.vid) : VlanId::Untagged();
   }
 
-  if (!state.bucket.Consume(len, now_ns)) return Drop(in, DropReason::kRateLimited, out);
+  const Admission admission = Admit(in, state, len, now_ns);
+  if (admission == Admission::kRateLimited) return Drop(in, DropReason::kRateLimited, out);
+  if (admission == Admission::kOverSubscribed) return Drop(in, DropReason::kOverSubscribed, out);
+  Charge(in, state, admission, len, now_ns);
 
   ++state.counters.rx_packets;
   state.counters.rx_bytes += len;

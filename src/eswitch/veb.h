@@ -12,9 +12,31 @@
 // and between bursts: SetPolicies() with a new table, Fdb add/del/show, Age(), counters.
 //
 // Order of the ingress checks, each a drop counted on the ingress port: link down,
-// bad source MAC, spoof check, tagged frame on a port-VLAN VF, rate limit. Only a frame
-// that passed all of them is counted as received and has its source learned. Then the
-// destination: the VF owning that MAC (its MAC filter), else the FDB, else a flood.
+// bad source MAC, spoof check, tagged frame on a port-VLAN VF, max_tx_rate, the PF's link
+// capacity (below). Only a frame that passed all of them is counted as received and has
+// its source learned. Then the destination: the VF owning that MAC (its MAC filter), else
+// the FDB, else a flood.
+//
+// Transmit capacity and min_tx_rate. The PF's link (Options::link_speed_mbps, the
+// profile's link speed; 0 = unlimited) is one token bucket of a few ms (link_burst_ns)
+// shared by every port that transmits through the PF: the VFs and the PF's host port.
+// min_tx_rate is the rate a VF is guaranteed (ip-link(8)), a second bucket per VF at
+// that rate. A frame is admitted when its max_tx_rate bucket conforms and then either
+// its guarantee bucket conforms (used first) or the link bucket does; the link bucket is
+// charged with every admitted frame, into bounded debt when a guarantee let it through
+// (token_bucket.h). So with no contention a VF gets the whole link (up to its max); under
+// contention each VF still gets its min_tx_rate and the rest goes first come, first
+// served. A frame refused for lack of link credit is kOverSubscribed on the ingress port.
+// If the guarantees add up to more than the link, each is still honored and the frames
+// without one wait (the debt bound keeps the link bucket from owing forever).
+// - Frames between VFs of the PF count against the link too. A hardware VEB turns them
+//   around without using the wire, but here the worker that copies them is what the VFs
+//   share, and counting them is what keeps min_tx_rate a guarantee for VF-to-VF traffic.
+// - A frame is charged once at ingress, however many ports a flood copies it to, and also
+//   when it is then dropped for its destination (as max_tx_rate is).
+// - Frames from the uplink are not charged: they arrive over the wire's other direction,
+//   which the wire itself limits.
+// Bytes are counted as for max_tx_rate (policy.h): the frame as sent, no wire overhead.
 //
 // Hot path: no allocation, no exceptions, no virtual calls, no locks; one worker owns a
 // Veb (its counters and FDB are plain fields).
@@ -63,7 +85,12 @@ class Veb {
     uint32_t fdb_capacity = 0;  // the profile's mac_filters
     uint64_t aging_ns = Fdb::kDefaultAgingNs;
     uint64_t hash_seed = 0;  // 0: random
+    // The PF's transmit capacity, DriverSpec::link_speed_mbps; 0 = unlimited (min_tx_rate
+    // then has nothing to guarantee against).
+    uint32_t link_speed_mbps = 0;
+    uint64_t link_burst_ns = kDefaultLinkBurstNs;  // the link bucket: this long at the rate
   };
+  static constexpr uint64_t kDefaultLinkBurstNs = 2 * TokenBucket::kNsPerMs;
 
   // The port count is fixed by `policies` (2 + TotalVFs); later tables must match it.
   Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, uint64_t now_ns);
@@ -72,7 +99,8 @@ class Veb {
   const PolicyTable& policies() const { return *policies_; }
   const PortPolicy& policy(PortId p) const { return (*policies_)[p]; }
 
-  // Control plane, on the worker between bursts. Rate limits that changed restart full;
+  // Control plane, on the worker between bursts. A VF's max_tx_rate and min_tx_rate
+  // buckets restart full when that rate changed (each alone; the link bucket never);
   // a port whose link went down or whose port VLAN changed loses its learned entries.
   // EINVAL if the table has a different number of ports.
   Status SetPolicies(std::shared_ptr<const PolicyTable> policies, uint64_t now_ns);
@@ -95,16 +123,24 @@ class Veb {
   void CountDrop(PortId port, DropReason reason) {
     ++ports_[port.value()].counters.drops[static_cast<size_t>(reason)];
   }
-  // For a worker that shapes instead of polices: whether `in` may send `bytes` now.
+  // For a worker that shapes instead of polices: whether `in` may send `bytes` now (its
+  // max_tx_rate, then its min_tx_rate or the link). Charges nothing.
   bool TxConforms(PortId in, size_t bytes, uint64_t now_ns) {
-    return ports_[in.value()].bucket.Conforms(bytes, now_ns);
+    return Admit(in, ports_[in.value()], bytes, now_ns) >= Admission::kGuaranteed;
   }
 
  private:
   struct PortState {
-    TokenBucket bucket;
+    TokenBucket bucket;     // max_tx_rate
+    TokenBucket guarantee;  // min_tx_rate; meaningful only when it is nonzero
     PortCounters counters;
   };
+  enum class Admission : uint8_t { kRateLimited, kOverSubscribed, kGuaranteed, kShared };
+
+  // Whether a frame of `bytes` from `in` passes max_tx_rate and the link, and on which
+  // credit; refills the buckets, charges nothing.
+  Admission Admit(PortId in, PortState& state, size_t bytes, uint64_t now_ns);
+  void Charge(PortId in, PortState& state, Admission admission, size_t bytes, uint64_t now_ns);
 
   void Drop(PortId counted_on, DropReason reason, Decision& out);
   void Deliver(PortId in, PortId to, const MacAddress& dst, Decision& out);
@@ -113,6 +149,7 @@ class Veb {
   std::shared_ptr<const PolicyTable> policies_;
   Fdb fdb_;
   std::vector<PortState> ports_;
+  TokenBucket link_;  // the PF's transmit capacity
 };
 
 }  // namespace softvf::eswitch

@@ -1,5 +1,6 @@
 // The data path does not allocate: Forward/Decide, learning into the FDB (also when it is
-// full), aging and counting run with a counting global operator new armed.
+// full), rate limits, the link's capacity and min_tx_rate guarantees, aging and counting
+// run with a counting global operator new armed.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -41,11 +42,13 @@ TEST(NoAllocation, ForwardLearnAgeAndCount) {
     vfs[i].link_state = LinkState::kEnable;
     vfs[i].vlan = i % 2 ? 10 : 0;
     vfs[i].max_tx_rate = i == 3 ? 10 : 0;
+    vfs[i].min_tx_rate = i == 0 || i == 3 ? 5 : 0;
     vfs[i].spoofchk = i != 5;
   }
   Veb::Options o;
   o.fdb_capacity = 16;
   o.hash_seed = 1;
+  o.link_speed_mbps = 100;  // offered far above it: oversubscribed drops too
   Veb veb(*PolicyTable::ForPf(true, true, vfs, vfs.size()), o, 0);
 
   // Frames prepared up front: every kind of decision.
@@ -62,7 +65,9 @@ TEST(NoAllocation, ForwardLearnAgeAndCount) {
     frames.push_back(Frame(Mac("02:00:00:00:00:02"), src));  // spoofed
     from.push_back(PortId::Vf(4));
     frames.push_back(Frame(Mac("02:00:00:00:00:02"), Mac("02:00:00:00:00:03"), {}, 0x0800, 1400));
-    from.push_back(PortId::Vf(3));                     // rate limited
+    from.push_back(PortId::Vf(3));  // rate limited
+    frames.push_back(Frame(Mac("02:00:00:00:00:00"), Mac("02:00:00:00:00:02"), {}, 0x0800, 1400));
+    from.push_back(PortId::Vf(2));  // no guarantee: oversubscribed once the link is spent
     frames.push_back(std::vector<uint8_t>(10, 0xff));  // runt
     from.push_back(PortId::Vf(6));
   }
@@ -78,12 +83,18 @@ TEST(NoAllocation, ForwardLearnAgeAndCount) {
     for (size_t i = 0; i < frames.size(); ++i) {
       veb.Forward(from[i], frames[i].data(), frames[i].size(), now + i, d);
       if (d.kind == Decision::Kind::kUnicast) veb.CountTx(d.port, frames[i].size());
+      (void)veb.TxConforms(from[i], frames[i].size(), now + i);
     }
     veb.fdb().Age(now, 64);
   }
   g_armed = false;
   EXPECT_EQ(g_allocations, 0u);
   EXPECT_GT(veb.fdb().stats().learn_full, 0u);  // the full-table path ran too
+  // ... and so did every admission path.
+  EXPECT_GT(veb.counters(PortId::Vf(3)).drop(DropReason::kRateLimited), 0u);
+  EXPECT_GT(veb.counters(PortId::Vf(2)).drop(DropReason::kOverSubscribed), 0u);
+  EXPECT_GT(veb.counters(PortId::Vf(0)).drop(DropReason::kOverSubscribed), 0u);  // guarantee
+  EXPECT_GT(veb.counters(PortId::Vf(0)).rx_packets, 0u);
 }
 
 }  // namespace

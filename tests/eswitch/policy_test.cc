@@ -187,6 +187,8 @@ TEST(Counters, NamesForStats) {
   EXPECT_STREQ(DropReasonName(DropReason::kTaggedOnPortVlan), "tagged_on_port_vlan");
   EXPECT_STREQ(DropReasonName(DropReason::kLinkDown), "link_down");
   EXPECT_STREQ(DropReasonName(DropReason::kRateLimited), "rate_limited");
+  EXPECT_STREQ(DropReasonName(DropReason::kOverSubscribed), "oversubscribed");
+  EXPECT_STREQ(DropReasonName(DropReason::kNoBuffer), "no_buffer");
   EXPECT_STREQ(DropReasonName(DropReason::kCount), "unknown");
   PortCounters c;
   c.rx_packets = 1;
@@ -198,12 +200,15 @@ TEST(Counters, NamesForStats) {
     sum += v;
   });
   ASSERT_EQ(names.size(), 4 + kDropReasonCount);
-  EXPECT_EQ(names[0], "rx_packets");
-  EXPECT_EQ(names[3], "tx_bytes");
-  EXPECT_EQ(names[4], "drop_runt");
+  const std::vector<std::string> first = {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
+                                          "drop_runt"};
+  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 5), first);
   EXPECT_EQ(names.back(), "drop_no_buffer");
   EXPECT_EQ(sum, 10u);
   EXPECT_EQ(c.drops_total(), 9u);
+  // Every drop counter name is there once, "drop_" + DropReasonName.
+  for (size_t i = 0; i < kDropReasonCount; ++i)
+    EXPECT_EQ(names[4 + i], std::string("drop_") + DropReasonName(static_cast<DropReason>(i)));
 }
 
 }  // namespace

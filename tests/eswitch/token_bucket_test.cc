@@ -126,5 +126,29 @@ TEST(TokenBucket, ConformsDoesNotCharge) {
   EXPECT_FALSE(b.Conforms(501, 0));
 }
 
+TEST(TokenBucket, ChargeGoesIntoDebtBoundedByTheBucketOrTheFrame) {
+  TokenBucket b(8, 10'000, 0);  // 1 byte per us
+  b.Charge(4'000, 0);
+  EXPECT_EQ(b.CreditBytes(0), 6'000);
+  b.Charge(12'000, 0);  // charged although the credit does not cover it
+  EXPECT_EQ(b.CreditBytes(0), -6'000);
+  b.Charge(9'000, 0);  // the debt stops at one bucket
+  EXPECT_EQ(b.CreditBytes(0), -10'000);
+  b.Charge(20'000, 0);  // or at the frame, when that is larger
+  EXPECT_EQ(b.CreditBytes(0), -20'000);
+  b.Charge(1'000, 0);  // a charge never raises the credit, even past the bound
+  EXPECT_EQ(b.CreditBytes(0), -20'000);
+  // Refills repay the debt at the rate.
+  EXPECT_FALSE(b.Conforms(1, 20'000'000));
+  EXPECT_EQ(b.CreditBytes(20'000'000), 0);
+  EXPECT_TRUE(b.Conforms(1'000, 21'000'000));
+}
+
+TEST(TokenBucket, ChargeOnAnUnlimitedBucketDoesNothing) {
+  TokenBucket b;
+  b.Charge(uint64_t{1} << 50, 0);
+  EXPECT_TRUE(b.Conforms(1'000'000, 0));
+}
+
 }  // namespace
 }  // namespace softvf::eswitch

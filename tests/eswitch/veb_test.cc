@@ -41,9 +41,15 @@ class VebTest : public ::testing::Test {
       vfs_[i].mac = MacAddress({0x02, 0, 0, 0, 0, static_cast<uint8_t>(i)});
       vfs_[i].link_state = LinkState::kEnable;
     }
+    Rebuild();
+  }
+
+  // A new switch from vfs_, its PF's link at `link_mbps` (0: unlimited).
+  void Rebuild(uint32_t link_mbps = 0) {
     Veb::Options o;
     o.fdb_capacity = 64;
     o.hash_seed = 7;
+    o.link_speed_mbps = link_mbps;
     veb_ = std::make_unique<Veb>(Table(), o, 0);
   }
 
@@ -69,6 +75,23 @@ class VebTest : public ::testing::Test {
     return out;
   }
   uint64_t Drops(PortId p, DropReason r) { return veb_->counters(p).drop(r); }
+
+  // For one simulated second, every `step_ns` each sender in turn offers one 1000-byte
+  // frame to `to` (800 Mbit/s each at 10 us). Returns what each got through, in Mbit/s.
+  std::vector<double> Offer(const std::vector<PortId>& senders, PortId to,
+                            uint64_t step_ns = 10'000) {
+    std::vector<std::vector<uint8_t>> frames;
+    for (PortId p : senders)
+      frames.push_back(Frame(veb_->policy(to).mac, veb_->policy(p).mac, {}, 0x0800, 986));
+    std::vector<uint64_t> bytes(senders.size());
+    for (uint64_t t = 0; t < kSec; t += step_ns)
+      for (size_t i = 0; i < senders.size(); ++i)
+        if (Send(senders[i], frames[i], t).kind != Decision::Kind::kDrop)
+          bytes[i] += frames[i].size();
+    std::vector<double> mbps;
+    for (uint64_t b : bytes) mbps.push_back(static_cast<double>(b) * 8 / 1e6);
+    return mbps;
+  }
 
   std::vector<VfConfig> vfs_;
   bool uplink_carrier_ = true;
@@ -478,11 +501,157 @@ TEST_F(VebTest, RateChangeTakesEffectWithAFullBucket) {
   EXPECT_TRUE(veb_->TxConforms(Vf(0), 1'000'000, 5));
 }
 
-TEST_F(VebTest, MinTxRateIsRecordedForTheScheduler) {
-  vfs_[0].min_tx_rate = 200;
-  vfs_[0].max_tx_rate = 1000;
-  Apply();
-  EXPECT_EQ(veb_->policy(Vf(0)).min_tx_rate_mbps, 200u);
+// --- min_tx_rate: a guaranteed share of the PF's link ---------------------------------------
+
+constexpr double kLink = 100;  // Mbit/s
+constexpr double kTolerance = 0.02;
+
+TEST_F(VebTest, MinTxRateIsGuaranteedUnderContentionWhoeverAsksFirst) {
+  vfs_[0].min_tx_rate = 60;
+  for (bool vf0_first : {true, false}) {
+    SCOPED_TRACE(vf0_first ? "VF0 offers first" : "VF1 offers first");
+    Rebuild(100);
+    const std::vector<PortId> senders =
+        vf0_first ? std::vector<PortId>{Vf(0), Vf(1)} : std::vector<PortId>{Vf(1), Vf(0)};
+    const std::vector<double> got = Offer(senders, Vf(2));  // VF-to-VF: counts on the link
+    const double vf0 = got[vf0_first ? 0 : 1];
+    const double vf1 = got[vf0_first ? 1 : 0];
+    EXPECT_GE(vf0, 60 * (1 - kTolerance));
+    EXPECT_NEAR(vf0 + vf1, kLink, kLink * kTolerance);
+    EXPECT_GT(Drops(Vf(1), DropReason::kOverSubscribed), 0u);
+    if (!vf0_first) {
+      EXPECT_NEAR(vf1, 40, kLink * kTolerance);  // the rest, first come
+    }
+  }
+}
+
+TEST_F(VebTest, EveryVfGetsItsMinTxRateAndTheRestIsShared) {
+  vfs_[0].min_tx_rate = 50;
+  vfs_[1].min_tx_rate = 30;
+  Rebuild(100);
+  // VF2 has no guarantee and asks first every time.
+  const std::vector<double> got = Offer({Vf(2), Vf(1), Vf(0)}, kUp);
+  EXPECT_GE(got[2], 50 * (1 - kTolerance));
+  EXPECT_GE(got[1], 30 * (1 - kTolerance));
+  EXPECT_NEAR(got[0] + got[1] + got[2], kLink, kLink * kTolerance);
+  EXPECT_NEAR(got[0], 20, kLink * kTolerance);
+}
+
+TEST_F(VebTest, WithoutContentionAVfWithoutMinTxRateGetsTheWholeLink) {
+  vfs_[0].min_tx_rate = 60;  // idle: its guarantee reserves nothing
+  Rebuild(100);
+  EXPECT_NEAR(Offer({Vf(1)}, Vf(2))[0], kLink, kLink * kTolerance);
+  Rebuild(100);
+  EXPECT_NEAR(Offer({Vf(0)}, kUp)[0], kLink, kLink * kTolerance);  // above its minimum too
+}
+
+TEST_F(VebTest, MaxTxRateStillCapsAVfWithAGuarantee) {
+  vfs_[0].min_tx_rate = 20;
+  vfs_[0].max_tx_rate = 50;
+  Rebuild(100);
+  EXPECT_NEAR(Offer({Vf(0)}, Vf(2))[0], 50, 50 * kTolerance);
+  Rebuild(100);
+  const std::vector<double> got = Offer({Vf(0), Vf(1)}, Vf(2));
+  EXPECT_LE(got[0], 50 * (1 + kTolerance));
+  EXPECT_NEAR(got[0] + got[1], kLink, kLink * kTolerance);
+  EXPECT_GT(Drops(Vf(0), DropReason::kRateLimited), 0u);
+  Rebuild(100);
+  EXPECT_GE(Offer({Vf(1), Vf(0)}, Vf(2))[1], 20 * (1 - kTolerance));
+}
+
+TEST_F(VebTest, GuaranteesAboveTheLinkAreHonoredAndTheRestWaits) {
+  vfs_[0].min_tx_rate = 80;
+  vfs_[1].min_tx_rate = 80;
+  Rebuild(100);
+  const std::vector<double> got = Offer({Vf(2), Vf(0), Vf(1)}, kUp);
+  EXPECT_GE(got[1], 80 * (1 - kTolerance));
+  EXPECT_GE(got[2], 80 * (1 - kTolerance));
+  EXPECT_LT(got[0], 1.0);  // only the link's first burst
+}
+
+TEST_F(VebTest, OverSubscribedIsAnIngressDropAfterTheRateLimit) {
+  vfs_[3].max_tx_rate = 1;  // 1522-byte bucket
+  Rebuild(100);             // a 2 ms link bucket: 25000 bytes
+  const auto f = Frame(kMac2, kMac1, {}, 0x0800, 986);
+  ASSERT_EQ(Send(Vf(3), Frame(kMac2, kMac3, {}, 0x0800, 986)).kind, Kind::kUnicast);
+  for (int i = 0; i < 24; ++i) ASSERT_EQ(Send(Vf(1), f).kind, Kind::kUnicast) << i;
+  const Decision& d = Send(Vf(1), f);
+  EXPECT_EQ(d.kind, Kind::kDrop);
+  EXPECT_EQ(d.reason, DropReason::kOverSubscribed);
+  EXPECT_EQ(Drops(Vf(1), DropReason::kOverSubscribed), 1u);
+  EXPECT_EQ(veb_->counters(Vf(1)).rx_packets, 24u);
+  EXPECT_EQ(veb_->counters(Vf(2)).drops_total(), 0u);
+  // The PF's host port shares the link (no guarantee); frames from the wire do not.
+  EXPECT_EQ(Send(kPf, Frame(kMac2, kWire)).reason, DropReason::kOverSubscribed);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(Send(kUp, Frame(kMac2, kWire)).kind, Kind::kUnicast);
+  // max_tx_rate is judged first, and a frame over it charges nothing.
+  const auto g = Frame(kMac2, kMac3, {}, 0x0800, 1500);
+  EXPECT_EQ(Send(Vf(3), g).reason, DropReason::kRateLimited);
+  EXPECT_EQ(Drops(Vf(3), DropReason::kOverSubscribed), 0u);
+  // 80 us later the link has 1000 bytes again.
+  EXPECT_EQ(Send(Vf(1), f, 80'000 - 1).reason, DropReason::kOverSubscribed);
+  EXPECT_EQ(Send(Vf(1), f, 80'000).kind, Kind::kUnicast);
+}
+
+TEST_F(VebTest, AFloodIsChargedOnceAndADroppedDestinationStillCosts) {
+  Rebuild(100);
+  const auto bcast = Frame(kBcast, kMac1, {}, 0x0800, 986);  // copied to five ports
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Send(Vf(1), bcast).kind, Kind::kFlood) << i;
+  const auto self = Frame(kMac1, kMac1, {}, 0x0800, 986);  // to itself: kSamePort
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Send(Vf(1), self).reason, DropReason::kSamePort) << i;
+  EXPECT_EQ(Send(Vf(1), bcast).reason, DropReason::kOverSubscribed);
+}
+
+TEST_F(VebTest, NoLinkSpeedMeansNoLinkLimit) {
+  vfs_[0].min_tx_rate = 10;
+  Rebuild(0);
+  const auto f = Frame(kMac2, kMac1, {}, 0x0800, 1486);
+  for (int i = 0; i < 10'000; ++i) ASSERT_EQ(Send(Vf(1), f).kind, Kind::kUnicast) << i;
+  EXPECT_TRUE(veb_->TxConforms(Vf(1), 1'000'000, 0));
+}
+
+TEST_F(VebTest, TxConformsAsksTheGuaranteeAndTheLinkWithoutCharging) {
+  vfs_[0].min_tx_rate = 10;  // a 1522-byte guarantee
+  Rebuild(100);
+  const auto f = Frame(kMac2, kMac1, {}, 0x0800, 986);
+  for (int i = 0; i < 25; ++i) ASSERT_EQ(Send(Vf(1), f).kind, Kind::kUnicast) << i;
+  EXPECT_FALSE(veb_->TxConforms(Vf(1), 1000, 0));
+  EXPECT_TRUE(veb_->TxConforms(Vf(0), 1000, 0));
+  EXPECT_TRUE(veb_->TxConforms(Vf(0), 1000, 0));  // nothing was charged
+  EXPECT_EQ(Send(Vf(0), Frame(kMac2, kMac0, {}, 0x0800, 986)).kind, Kind::kUnicast);
+  EXPECT_FALSE(veb_->TxConforms(Vf(0), 1000, 0));  // guarantee spent, link in debt
+  EXPECT_TRUE(veb_->TxConforms(kUp, 1000, 0));
+}
+
+TEST_F(VebTest, ChangingMinTxRateRestartsOnlyThatGuarantee) {
+  vfs_[0].min_tx_rate = 10;  // 1522-byte guarantees
+  vfs_[1].min_tx_rate = 10;
+  vfs_[3].max_tx_rate = 1;
+  Rebuild(100);
+  const auto from0 = Frame(kMac2, kMac0, {}, 0x0800, 986);
+  const auto from1 = Frame(kMac2, kMac1, {}, 0x0800, 986);
+  const auto from3 = Frame(kMac2, kMac3, {}, 0x0800, 986);
+  ASSERT_EQ(Send(Vf(3), from3).kind, Kind::kUnicast);  // VF3's max bucket: spent
+  // Spend the link, then each guarantee's one frame.
+  while (Send(Vf(1), from1).kind != Kind::kDrop) {
+  }
+  ASSERT_EQ(d_.reason, DropReason::kOverSubscribed);
+  ASSERT_EQ(Send(Vf(0), from0).kind, Kind::kUnicast);
+  ASSERT_EQ(Send(Vf(0), from0).reason, DropReason::kOverSubscribed);
+
+  vfs_[0].min_tx_rate = 20;  // 2500 bytes, full again
+  Apply(0);
+  EXPECT_EQ(Send(Vf(0), from0).kind, Kind::kUnicast);
+  EXPECT_EQ(Send(Vf(0), from0).kind, Kind::kUnicast);
+  EXPECT_EQ(Send(Vf(0), from0).reason, DropReason::kOverSubscribed);
+  EXPECT_EQ(Send(Vf(1), from1).reason, DropReason::kOverSubscribed);                // not restarted
+  EXPECT_EQ(Send(Vf(2), Frame(kMac1, kMac2)).reason, DropReason::kOverSubscribed);  // link
+  EXPECT_EQ(Send(Vf(3), from3).reason, DropReason::kRateLimited);  // max bucket neither
+
+  vfs_[0].min_tx_rate = 0;  // no guarantee any more: VF0 waits for the link like the rest
+  Apply(0);
+  EXPECT_EQ(Send(Vf(0), from0).reason, DropReason::kOverSubscribed);
+  EXPECT_EQ(veb_->policy(Vf(0)).min_tx_rate_mbps, 0u);
 }
 
 // --- counters and control -------------------------------------------------------------------
