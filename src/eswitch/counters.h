@@ -12,6 +12,16 @@
 // the receiver (for unicast; a port left out of a flood has lost nothing and counts
 // nothing).
 //
+// Multicast and broadcast (the `mcast`/`bcast` columns of `ip -s link show` for a VF,
+// IFLA_VF_STATS_MULTICAST/BROADCAST) count frames by destination MAC: rx_* the frames
+// the port sent, tx_* the frames delivered to it. The two are disjoint: a broadcast is
+// counted as broadcast only, as mlx5 fills IFLA_VF_STATS from its separate
+// received_eth_multicast/broadcast vport counters and Intel counts MPRC apart from BPRC.
+// rtnl_link_stats64 leaves it open whether `multicast` includes broadcast; whoever wants
+// the inclusive number adds the two. Unicast (flooded because unknown or not) is neither.
+// The VF's own receive counts, the ones IFLA_VF_STATS reports, are tx_multicast and
+// tx_broadcast here, mirrored like the rest.
+//
 // Plain uint64 fields: one worker owns a switch and is the only writer. Readers (`stats`)
 // run on that worker between bursts for now; when they move to another thread these
 // become relaxed atomics or per-burst snapshots.
@@ -63,13 +73,32 @@ constexpr const char* DropReasonName(DropReason r) {
              : "unknown";
 }
 
+// What a frame's destination MAC is, for the multicast and broadcast counters.
+enum class Cast : uint8_t { kUnicast, kMulticast, kBroadcast };
+
 struct PortCounters {
   uint64_t rx_packets = 0;
   uint64_t rx_bytes = 0;
+  uint64_t rx_multicast = 0;  // broadcast not included
+  uint64_t rx_broadcast = 0;
   uint64_t tx_packets = 0;
   uint64_t tx_bytes = 0;
+  uint64_t tx_multicast = 0;  // broadcast not included
+  uint64_t tx_broadcast = 0;
   std::array<uint64_t, kDropReasonCount> drops{};
 
+  void CountRx(size_t bytes, Cast cast) {
+    ++rx_packets;
+    rx_bytes += bytes;
+    rx_multicast += cast == Cast::kMulticast;
+    rx_broadcast += cast == Cast::kBroadcast;
+  }
+  void CountTx(size_t bytes, Cast cast) {
+    ++tx_packets;
+    tx_bytes += bytes;
+    tx_multicast += cast == Cast::kMulticast;
+    tx_broadcast += cast == Cast::kBroadcast;
+  }
   uint64_t drop(DropReason r) const { return drops[static_cast<size_t>(r)]; }
   uint64_t drops_total() const {
     uint64_t n = 0;
@@ -79,13 +108,18 @@ struct PortCounters {
 };
 
 // Calls fn(name, value) for every counter, in the order `softvf stats` prints them:
-// rx_packets, rx_bytes, tx_packets, tx_bytes, then drop_<reason> for each reason.
+// rx_packets, rx_bytes, rx_multicast, rx_broadcast, tx_packets, tx_bytes, tx_multicast,
+// tx_broadcast, then drop_<reason> for each reason.
 template <typename Fn>
 void VisitCounters(const PortCounters& c, Fn&& fn) {
   fn("rx_packets", c.rx_packets);
   fn("rx_bytes", c.rx_bytes);
+  fn("rx_multicast", c.rx_multicast);
+  fn("rx_broadcast", c.rx_broadcast);
   fn("tx_packets", c.tx_packets);
   fn("tx_bytes", c.tx_bytes);
+  fn("tx_multicast", c.tx_multicast);
+  fn("tx_broadcast", c.tx_broadcast);
   for (size_t i = 0; i < kDropReasonCount; ++i) fn(kDropCounterNames[i], c.drops[i]);
 }
 

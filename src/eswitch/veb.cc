@@ -20,6 +20,11 @@ TokenBucket LinkBucket(const Veb::Options& o, uint64_t now_ns) {
                                   TokenBucket::kMinBurstBytes);
   return TokenBucket(o.link_speed_mbps, burst, now_ns);
 }
+
+Cast CastOf(const MacAddress& dst) {
+  if (!dst.is_multicast()) return Cast::kUnicast;
+  return dst.is_broadcast() ? Cast::kBroadcast : Cast::kMulticast;
+}
 }  // namespace
 
 Veb::Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, uint64_t now_ns)
@@ -127,8 +132,8 @@ void Veb::Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns,
   if (admission == Admission::kOverSubscribed) return Drop(in, DropReason::kOverSubscribed, out);
   Charge(in, state, admission, len, now_ns);
 
-  ++state.counters.rx_packets;
-  state.counters.rx_bytes += len;
+  out.cast = CastOf(frame.dst);
+  state.counters.CountRx(len, out.cast);
   fdb_.Learn(out.vlan, frame.src, in, now_ns);
 
   if (frame.dst.is_multicast()) return Flood(in, /*unknown_unicast=*/false, out);

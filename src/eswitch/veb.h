@@ -8,7 +8,7 @@
 //   Forward(in, frame, len, now, decision)        // parse, police, learn, look up
 //   for each egress port e of the decision:
 //     copy with decision.ActionFor(policy(e)) and decision.push_tag (vlan_edit.h)
-//     CountTx(e, bytes written)  or  CountDrop(e, DropReason::kNoBuffer)
+//     CountTx(e, bytes written, decision)  or  CountDrop(e, DropReason::kNoBuffer)
 // and between bursts: SetPolicies() with a new table, Fdb add/del/show, Age(), counters.
 //
 // Order of the ingress checks, each a drop counted on the ingress port: link down,
@@ -61,6 +61,7 @@
 namespace softvf::eswitch {
 
 // Where one frame goes. Reused across frames by the caller (it holds a 136-byte port set).
+// Every field but `kind` and `reason` is meaningful only for kUnicast and kFlood.
 struct Decision {
   enum class Kind : uint8_t { kDrop, kUnicast, kFlood };
   Kind kind = Kind::kDrop;
@@ -70,6 +71,7 @@ struct Decision {
   VlanId vlan;                            // the frame's VLAN inside the switch
   bool from_port_vlan = false;            // entered untagged through a port-VLAN VF
   VlanTag push_tag;                       // the tag to insert when ActionFor says kPush
+  Cast cast = Cast::kUnicast;             // by the destination MAC, for CountTx
 
   // The edit toward `egress`: push from a port-VLAN VF to a trunk, pop from a trunk to a
   // port-VLAN VF (the tag matches its VLAN and TPID: that is how it got into the set).
@@ -115,10 +117,14 @@ class Veb {
   // Data path.
   void Forward(PortId in, const uint8_t* frame, size_t len, uint64_t now_ns, Decision& out);
   void Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns, Decision& out);
+  // A frame of `d` placed in `out` (bytes as written, VLAN edit included): also counts it
+  // as multicast or broadcast by d.cast.
+  void CountTx(PortId out, size_t bytes, const Decision& d) {
+    ports_[out.value()].counters.CountTx(bytes, d.cast);
+  }
+  // The same without the destination kind: counted as unicast.
   void CountTx(PortId out, size_t bytes) {
-    PortCounters& c = ports_[out.value()].counters;
-    ++c.tx_packets;
-    c.tx_bytes += bytes;
+    ports_[out.value()].counters.CountTx(bytes, Cast::kUnicast);
   }
   void CountDrop(PortId port, DropReason reason) {
     ++ports_[port.value()].counters.drops[static_cast<size_t>(reason)];

@@ -83,6 +83,8 @@ TEST(NoAllocation, ForwardLearnAgeAndCount) {
     for (size_t i = 0; i < frames.size(); ++i) {
       veb.Forward(from[i], frames[i].data(), frames[i].size(), now + i, d);
       if (d.kind == Decision::Kind::kUnicast) veb.CountTx(d.port, frames[i].size());
+      if (d.kind == Decision::Kind::kFlood)
+        d.ports.ForEach([&](PortId p) { veb.CountTx(p, frames[i].size(), d); });
       (void)veb.TxConforms(from[i], frames[i].size(), now + i);
     }
     veb.fdb().Age(now, 64);
@@ -90,11 +92,12 @@ TEST(NoAllocation, ForwardLearnAgeAndCount) {
   g_armed = false;
   EXPECT_EQ(g_allocations, 0u);
   EXPECT_GT(veb.fdb().stats().learn_full, 0u);  // the full-table path ran too
-  // ... and so did every admission path.
+  // ... and so did every admission path and the multicast and broadcast counters.
   EXPECT_GT(veb.counters(PortId::Vf(3)).drop(DropReason::kRateLimited), 0u);
   EXPECT_GT(veb.counters(PortId::Vf(2)).drop(DropReason::kOverSubscribed), 0u);
   EXPECT_GT(veb.counters(PortId::Vf(0)).drop(DropReason::kOverSubscribed), 0u);  // guarantee
   EXPECT_GT(veb.counters(PortId::Vf(0)).rx_packets, 0u);
+  EXPECT_GT(veb.counters(PortId::Vf(0)).tx_broadcast, 0u);
 }
 
 }  // namespace

@@ -192,6 +192,8 @@ TEST(Counters, NamesForStats) {
   EXPECT_STREQ(DropReasonName(DropReason::kCount), "unknown");
   PortCounters c;
   c.rx_packets = 1;
+  c.rx_multicast = 20;
+  c.tx_broadcast = 300;
   c.drops[static_cast<size_t>(DropReason::kNoBuffer)] = 9;
   std::vector<std::string> names;
   uint64_t sum = 0;
@@ -199,16 +201,34 @@ TEST(Counters, NamesForStats) {
     names.push_back(name);
     sum += v;
   });
-  ASSERT_EQ(names.size(), 4 + kDropReasonCount);
-  const std::vector<std::string> first = {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
-                                          "drop_runt"};
-  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 5), first);
+  ASSERT_EQ(names.size(), 8 + kDropReasonCount);
+  const std::vector<std::string> first = {"rx_packets",   "rx_bytes",     "rx_multicast",
+                                          "rx_broadcast", "tx_packets",   "tx_bytes",
+                                          "tx_multicast", "tx_broadcast", "drop_runt"};
+  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 9), first);
   EXPECT_EQ(names.back(), "drop_no_buffer");
-  EXPECT_EQ(sum, 10u);
+  EXPECT_EQ(sum, 330u);
   EXPECT_EQ(c.drops_total(), 9u);
   // Every drop counter name is there once, "drop_" + DropReasonName.
   for (size_t i = 0; i < kDropReasonCount; ++i)
-    EXPECT_EQ(names[4 + i], std::string("drop_") + DropReasonName(static_cast<DropReason>(i)));
+    EXPECT_EQ(names[8 + i], std::string("drop_") + DropReasonName(static_cast<DropReason>(i)));
+}
+
+TEST(Counters, MulticastAndBroadcastAreDisjoint) {
+  PortCounters c;
+  c.CountRx(60, Cast::kBroadcast);
+  c.CountRx(70, Cast::kMulticast);
+  c.CountRx(80, Cast::kUnicast);
+  c.CountTx(90, Cast::kBroadcast);
+  c.CountTx(100, Cast::kBroadcast);
+  EXPECT_EQ(c.rx_packets, 3u);
+  EXPECT_EQ(c.rx_bytes, 210u);
+  EXPECT_EQ(c.rx_multicast, 1u);
+  EXPECT_EQ(c.rx_broadcast, 1u);
+  EXPECT_EQ(c.tx_packets, 2u);
+  EXPECT_EQ(c.tx_bytes, 190u);
+  EXPECT_EQ(c.tx_multicast, 0u);
+  EXPECT_EQ(c.tx_broadcast, 2u);
 }
 
 }  // namespace

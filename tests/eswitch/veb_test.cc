@@ -671,6 +671,55 @@ TEST_F(VebTest, CountersRxTxAndDropsByPort) {
   EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 0u);
 }
 
+TEST_F(VebTest, MulticastAndBroadcastAreCountedBothWays) {
+  auto deliver = [&](const Decision& d, size_t bytes) {
+    for (PortId p : Targets(d)) veb_->CountTx(p, bytes, d);
+  };
+  const auto bcast = Frame(kBcast, kMac0);
+  const auto mcast = Frame(kMcast, kMac0);
+  const auto to1 = Frame(kMac1, kMac0);
+  const auto unknown = Frame(kStranger, kMac0);  // flooded to the uplink and PF: unicast
+  EXPECT_EQ(Send(Vf(0), bcast).cast, Cast::kBroadcast);
+  deliver(d_, bcast.size());
+  EXPECT_EQ(Send(Vf(0), mcast).cast, Cast::kMulticast);
+  deliver(d_, mcast.size());
+  EXPECT_EQ(Send(Vf(0), mcast).cast, Cast::kMulticast);
+  deliver(d_, mcast.size());
+  EXPECT_EQ(Send(Vf(0), to1).cast, Cast::kUnicast);
+  deliver(d_, to1.size());
+  EXPECT_EQ(Send(Vf(0), unknown).kind, Kind::kFlood);
+  EXPECT_EQ(d_.cast, Cast::kUnicast);
+  deliver(d_, unknown.size());
+
+  const PortCounters& sender = veb_->counters(Vf(0));
+  EXPECT_EQ(sender.rx_packets, 5u);
+  EXPECT_EQ(sender.rx_multicast, 2u);  // broadcast is not multicast here
+  EXPECT_EQ(sender.rx_broadcast, 1u);
+  EXPECT_EQ(sender.tx_packets, 0u);
+  const PortCounters& vf1 = veb_->counters(Vf(1));
+  EXPECT_EQ(vf1.tx_packets, 4u);
+  EXPECT_EQ(vf1.tx_multicast, 2u);
+  EXPECT_EQ(vf1.tx_broadcast, 1u);
+  EXPECT_EQ(vf1.rx_packets + vf1.rx_multicast + vf1.rx_broadcast, 0u);
+  const PortCounters& up = veb_->counters(kUp);
+  EXPECT_EQ(up.tx_packets, 4u);  // bcast, 2 mcast, unknown unicast
+  EXPECT_EQ(up.tx_multicast, 2u);
+  EXPECT_EQ(up.tx_broadcast, 1u);
+
+  // Ingress drops and the old CountTx count neither.
+  vfs_[2].link_state = LinkState::kDisable;
+  Apply();
+  EXPECT_EQ(Send(Vf(2), Frame(kBcast, kMac2)).reason, DropReason::kLinkDown);
+  EXPECT_EQ(veb_->counters(Vf(2)).rx_broadcast, 0u);
+  veb_->CountTx(Vf(3), 60);
+  EXPECT_EQ(veb_->counters(Vf(3)).tx_packets, 4u);
+  EXPECT_EQ(veb_->counters(Vf(3)).tx_multicast, 2u);
+  EXPECT_EQ(veb_->counters(Vf(3)).tx_broadcast, 1u);
+  veb_->ResetCounters();
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_multicast, 0u);
+  EXPECT_EQ(veb_->counters(Vf(1)).tx_broadcast, 0u);
+}
+
 TEST_F(VebTest, PolicyTableOfAnotherSizeIsRefused) {
   std::vector<VfConfig> fewer(2);
   EXPECT_EQ(veb_->SetPolicies(*PolicyTable::ForPf(true, true, fewer, 2), 0).errnum(), EINVAL);
