@@ -18,6 +18,7 @@
 #include "pci/topology.h"
 #include "sriov/physical_function.h"
 #include "sriov/profile.h"
+#include "sriov/vf_config.h"
 
 namespace softvf {
 
@@ -34,6 +35,23 @@ struct VhostUserAttachment {
   friend bool operator==(const VhostUserAttachment&, const VhostUserAttachment&) = default;
 };
 
+// A static entry of the PF's embedded switch (`softvf fdb add MAC dev PF vf N [vlan V]`),
+// kept on the card so `softvf save` writes it and the data path re-applies it when the
+// PF's switch starts. Toward a VF, the uplink or the PF's own host port.
+struct StaticFdbEntry {
+  enum class Target : uint8_t { kVf, kUplink, kPf };
+  MacAddress mac;
+  uint16_t vlan = 0;                 // 0: untagged
+  uint16_t vlan_proto = kEthP8021Q;  // kEthP8021AD: the 802.1ad (service) VLAN of that VID
+  Target target = Target::kVf;
+  uint16_t vf = 0;                   // Target::kVf
+  // The FDB's key: (VLAN, MAC); one entry per key.
+  bool SameKey(const StaticFdbEntry& o) const {
+    return mac == o.mac && vlan == o.vlan && (vlan == 0 || vlan_proto == o.vlan_proto);
+  }
+  friend bool operator==(const StaticFdbEntry&, const StaticFdbEntry&) = default;
+};
+
 // One PF's host netdev and what the card knows about it.
 struct Port {
   std::unique_ptr<PhysicalFunction> pf;
@@ -42,6 +60,7 @@ struct Port {
   MacAddress mac;
   uint32_t mtu = 1500;
   std::map<uint16_t, VhostUserAttachment> attachments;  // by VF index
+  std::vector<StaticFdbEntry> static_fdb;                // in the order they were added
 };
 
 struct Adapter {

@@ -266,6 +266,53 @@ int StatsCommand(const Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+// `softvf fdb add|replace|del|show`, like `bridge fdb`: bridge's parsing and messages, its
+// exit code 255 for every failure, and `RTNETLINK answers: <strerror>` for the switch's
+// errno (EEXIST, ENOSPC, ENOENT, EINVAL).
+int FdbCommand(const Context& ctx, const std::vector<std::string>& args) {
+  const char* usage =
+      "Usage: softvf fdb { add | replace } ADDR dev PF { vf N | port { uplink | pf } }\n"
+      "              [ vlan VID [ proto { 802.1Q | 802.1ad } ] ]\n"
+      "       softvf fdb del ADDR dev PF [ vf N | port { uplink | pf } ] [ vlan VID [ proto P ] ]\n"
+      "       softvf fdb [ show [ dev PF ] ]\n";
+  std::string cmd = args.empty() ? "show" : args[0];
+  std::vector<std::string> rest(args.empty() ? args.end() : args.begin() + 1, args.end());
+  FdbParseResult parsed;
+  std::string op;
+  if (cmd == "add" || cmd == "replace" || cmd == "del" || cmd == "delete") {
+    parsed = ParseFdbModify(cmd == "delete" ? "del" : cmd, rest);
+    op = cmd == "del" || cmd == "delete" ? "fdb_del" : "fdb_add";
+  } else if (cmd == "show" || cmd == "list" || cmd == "lst") {
+    parsed = ParseFdbShow(rest);
+    op = "fdb_show";
+  } else if (cmd == "help") {
+    std::fputs(usage, stderr);
+    return 255;
+  } else {
+    std::fprintf(stderr, "Command \"%s\" is unknown, try \"softvf fdb help\".\n", cmd.c_str());
+    return 255;
+  }
+  if (parsed.error) {
+    std::fputs(parsed.error->message.c_str(), stderr);
+    return parsed.error->exit_code;
+  }
+  json req = *parsed.request;
+  req["op"] = op;
+  auto r = Ask(ctx, req);
+  if (!r) return 1;
+  if (Failed(*r)) {
+    if (r->value("no_dev", false))
+      std::fprintf(stderr, "Cannot find device \"%s\"\n", req["dev"].get<std::string>().c_str());
+    else if (r->contains("extack"))
+      std::fprintf(stderr, "Error: %s.\n", (*r)["extack"].get<std::string>().c_str());
+    else
+      std::fprintf(stderr, "RTNETLINK answers: %s\n", (*r)["error"].get<std::string>().c_str());
+    return 255;
+  }
+  if (op == "fdb_show") Print(ctx.json ? RenderFdbJson((*r)["pfs"]) : RenderFdbText((*r)["pfs"]));
+  return 0;
+}
+
 int SaveCommand(const Context& ctx, const std::vector<std::string>& args) {
   if (args.size() > 1) return Usage("softvf save [FILE]");
   json req = {{"op", "save"}};

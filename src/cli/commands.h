@@ -19,5 +19,6 @@ int SaveCommand(const Context& ctx, const std::vector<std::string>& args);
 int AttachCommand(const Context& ctx, const std::vector<std::string>& args);
 int DetachCommand(const Context& ctx, const std::vector<std::string>& args);
 int StatsCommand(const Context& ctx, const std::vector<std::string>& args);
+int FdbCommand(const Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace softvf::cli

@@ -276,4 +276,101 @@ LinkSetResult ParseLinkSet(const std::vector<std::string>& args,
   return {out, std::nullopt};
 }
 
+namespace {
+
+IpError Duparg(const std::string& key, const std::string& arg) {
+  return {"Error: duplicate \"" + key + "\": \"" + arg + "\" is the second value.\n", kExitInvarg};
+}
+IpError Duparg2(const std::string& key, const std::string& arg) {
+  return {"Error: either \"" + key + "\" is duplicate, or \"" + arg + "\" is a garbage.\n", kExitInvarg};
+}
+// The kernel's extack for a VID outside 1..4094 (br_fdb.c), as bridge prints it.
+IpError InvalidVlan() { return {"Error: invalid vlan id.\n", kExitInvarg}; }
+
+}  // namespace
+
+FdbParseResult ParseFdbModify(const std::string& cmd, const std::vector<std::string>& args) {
+  Argv a{args, 0};
+  std::optional<std::string> dev, addr, port, proto;
+  std::optional<uint32_t> vlan;
+  std::optional<int> vf;
+  for (; a.i < args.size(); ++a.i) {
+    const std::string& w = a.Cur();
+    if (w == "dev") {
+      if (!a.Next()) return {std::nullopt, Incomplete()};
+      if (dev) return {std::nullopt, Duparg("dev", a.Cur())};
+      dev = a.Cur();
+    } else if (w == "vlan") {
+      if (!a.Next()) return {std::nullopt, Incomplete()};
+      if (vlan) return {std::nullopt, Duparg("vlan", a.Cur())};
+      auto v = GetUnsigned(a.Cur());
+      if (!v || *v == 0 || *v >= 4095) return {std::nullopt, InvalidVlan()};
+      vlan = *v;
+    } else if (w == "proto") {
+      if (!a.Next()) return {std::nullopt, Incomplete()};
+      if (proto) return {std::nullopt, Duparg("proto", a.Cur())};
+      auto p = ParseProto(a.Cur());
+      if (!p || (*p != 0x8100 && *p != 0x88a8))
+        return {std::nullopt, Invarg("protocol is invalid\n", a.Cur())};
+      proto = *p == 0x88a8 ? "802.1ad" : "802.1Q";
+    } else if (w == "vf") {
+      if (!a.Next()) return {std::nullopt, Incomplete()};
+      if (vf || port) return {std::nullopt, Duparg("vf", a.Cur())};
+      auto n = GetInteger(a.Cur());
+      if (!n || *n < 0) return {std::nullopt, Invarg("Invalid \"vf\" value\n", a.Cur())};
+      vf = *n;
+    } else if (w == "port") {
+      if (!a.Next()) return {std::nullopt, Incomplete()};
+      if (vf || port) return {std::nullopt, Duparg("port", a.Cur())};
+      if (a.Cur() != "uplink" && a.Cur() != "pf")
+        return {std::nullopt, Invarg("port must be \"uplink\" or \"pf\"", a.Cur())};
+      port = a.Cur();
+    } else if (w == "static" || w == "master" || w == "self") {
+      continue;
+    } else {
+      if (addr) return {std::nullopt, Duparg2("to", w)};
+      addr = w;
+    }
+  }
+  if (!dev || !addr)
+    return {std::nullopt, IpError{"Device and address are required arguments.\n", kExitInvarg}};
+  unsigned char b[6];
+  if (std::sscanf(addr->c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &b[0], &b[1], &b[2], &b[3], &b[4],
+                  &b[5]) != 6)
+    return {std::nullopt, IpError{"Invalid mac address " + *addr + "\n", kExitInvarg}};
+  if (proto && !vlan)
+    return {std::nullopt, IpError{"Error: \"proto\" needs \"vlan\".\n", kExitInvarg}};
+  if (cmd != "del" && !vf && !port)
+    return {std::nullopt, IpError{"Error: fdb " + cmd + " needs \"vf N\" or \"port uplink|pf\".\n",
+                                  kExitInvarg}};
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+  nlohmann::json req = {{"dev", *dev}, {"mac", mac}};
+  if (vlan) req["vlan"] = *vlan;
+  if (proto) req["vlan_protocol"] = *proto;
+  if (vf) req["vf"] = *vf;
+  if (port) req["port"] = *port;
+  if (cmd == "replace") req["replace"] = true;
+  return {req, std::nullopt};
+}
+
+FdbParseResult ParseFdbShow(const std::vector<std::string>& args) {
+  Argv a{args, 0};
+  std::optional<std::string> dev;
+  for (; a.i < args.size(); ++a.i) {
+    const std::string& w = a.Cur();
+    if (w == "dev" || w == "br") {
+      if (!a.Next()) return {std::nullopt, Incomplete()};
+      if (dev) return {std::nullopt, Duparg(w, a.Cur())};
+      dev = a.Cur();
+    } else {
+      if (dev) return {std::nullopt, Duparg2("br", w)};
+      dev = w;
+    }
+  }
+  nlohmann::json req = nlohmann::json::object();
+  if (dev) req["dev"] = *dev;
+  return {req, std::nullopt};
+}
+
 }  // namespace softvf::cli

@@ -45,4 +45,17 @@ struct LinkSetResult {
 LinkSetResult ParseLinkSet(const std::vector<std::string>& args,
                            const std::function<RateLookup(const std::string& dev)>& rates_for);
 
+// `softvf fdb add|replace|del ...` parsed as bridge(8) parses `bridge fdb` (bridge/fdb.c
+// fdb_modify): the first bare word is the address, `dev` the PF, `vlan VID` (1..4094),
+// and softvf's own `vf N` / `port uplink|pf` (the switch port the entry points to) and
+// `proto 802.1Q|802.1ad` after vlan. `static`, `master` and `self` are accepted as noise.
+// Errors are bridge's words and exit code (255). `cmd` is "add", "replace" or "del".
+struct FdbParseResult {
+  std::optional<nlohmann::json> request;  // fdb_add / fdb_del request, without "op"
+  std::optional<IpError> error;
+};
+FdbParseResult ParseFdbModify(const std::string& cmd, const std::vector<std::string>& args);
+// `softvf fdb show [[dev|br] PF]`: the fdb_show request.
+FdbParseResult ParseFdbShow(const std::vector<std::string>& args);
+
 }  // namespace softvf::cli

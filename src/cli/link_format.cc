@@ -84,4 +84,63 @@ std::string RenderLinksJson(const json& links) {
   return out.dump() + "\n";
 }
 
+namespace {
+
+std::string U(const json& v) { return std::to_string(v.get<uint64_t>()); }
+
+}  // namespace
+
+std::string RenderFdbText(const json& pfs) {
+  std::string o;
+  for (const json& pf : pfs) {
+    const std::string dev = pf["dev"].get<std::string>();
+    for (const json& e : pf["entries"]) {
+      o += e["mac"].get<std::string>() + " dev " + dev;
+      o += e.contains("vf") ? " vf " + U(e["vf"]) : " port " + e["port"].get<std::string>();
+      if (e["vlan"].get<int>()) {
+        o += " vlan " + U(e["vlan"]);
+        if (e.contains("vlan_protocol")) o += " proto " + e["vlan_protocol"].get<std::string>();
+      }
+      o += " " + e["state"].get<std::string>();
+      if (e.contains("age")) o += " age " + U(e["age"]) + "s";
+      o += "\n";
+    }
+    const json& st = pf["stats"];
+    o += dev + ": fdb " + U(pf["used"]) + "/" + U(pf["capacity"]) + " entries used (" + U(pf["static"]) +
+         " static, " + U(pf["learned"]) + " learned), aging " + U(pf["aging_time"]) + "s; learned " +
+         U(st["learned"]) + " moved " + U(st["moved"]) + " learn_full " + U(st["learn_full"]) +
+         " static_hold " + U(st["static_hold"]) + " aged " + U(st["aged"]) + "\n";
+  }
+  return o;
+}
+
+std::string RenderFdbJson(const json& pfs) {
+  ordered out = ordered::array();
+  for (const json& pf : pfs) {
+    ordered p;
+    for (const char* key : {"dev", "capacity", "used", "static", "learned", "aging_time"}) p[key] = pf[key];
+    ordered st;
+    for (const char* key : {"learned", "moved", "learn_full", "static_hold", "aged"}) st[key] = pf["stats"][key];
+    p["stats"] = st;
+    ordered entries = ordered::array();
+    for (const json& e : pf["entries"]) {
+      ordered j;
+      j["mac"] = e["mac"];
+      j["ifname"] = pf["dev"];
+      if (e.contains("vf")) j["vf"] = e["vf"];
+      else j["port"] = e["port"];
+      if (e["vlan"].get<int>()) {
+        j["vlan"] = e["vlan"];
+        if (e.contains("vlan_protocol")) j["vlan_protocol"] = e["vlan_protocol"];
+      }
+      j["state"] = e["state"];
+      if (e.contains("age")) j["age"] = e["age"];
+      entries.push_back(j);
+    }
+    p["entries"] = entries;
+    out.push_back(p);
+  }
+  return out.dump() + "\n";
+}
+
 }  // namespace softvf::cli

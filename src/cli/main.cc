@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
        softvf::cli::AttachCommand},
       {"detach", "take a VF back from its consumer: PF vf N", softvf::cli::DetachCommand},
       {"stats", "switch counters per VF, like ethtool -S: [PF [vf N]]", softvf::cli::StatsCommand},
+      {"fdb", "the switch's forwarding table, like bridge fdb: add|replace|del|show",
+       softvf::cli::FdbCommand},
   };
   std::vector<std::pair<CLI::App*, const Sub*>> apps;
   for (const Sub& s : subs) {

@@ -143,6 +143,44 @@ void ApplyVf(const TomlTable& t, Card& card, Port& port) {
   }
 }
 
+// [[adapter.port.fdb]]: a static entry of the PF's switch, as `softvf fdb add` makes one.
+void ReadFdbEntry(const TomlTable& t, Port& port) {
+  t.AllowOnly({"mac", "vf", "port", "vlan", "proto"});
+  const PhysicalFunction& pf = *port.pf;
+  StaticFdbEntry e;
+  auto mac = MacAddress::Parse(t.String("mac"));
+  if (!mac) t.Fail("mac", "\"" + t.String("mac") + "\" is not a MAC address");
+  if (mac->is_multicast()) t.Fail("mac", mac->ToString() + " is a multicast address (the FDB holds unicast)");
+  e.mac = *mac;
+  if (t.Has("vf") == t.Has("port")) t.Fail(t.Has("vf") ? "port" : "vf", "give exactly one of vf or port");
+  if (t.Has("vf")) {
+    e.vf = static_cast<uint16_t>(t.Uint("vf", 0xffff));
+    if (e.vf >= pf.host().num_vfs)
+      t.Fail("vf", "VF " + std::to_string(e.vf) + " does not exist (numvfs is " +
+                       std::to_string(pf.host().num_vfs) + ")");
+  } else {
+    std::string p = t.String("port");
+    if (p == "uplink") e.target = StaticFdbEntry::Target::kUplink;
+    else if (p == "pf") e.target = StaticFdbEntry::Target::kPf;
+    else t.Fail("port", "must be \"uplink\" or \"pf\"");
+  }
+  if (t.Has("vlan")) {
+    e.vlan = static_cast<uint16_t>(t.Uint("vlan", 4094));
+    if (e.vlan == 0) t.Fail("vlan", "must be 1..4094 (leave it out for untagged)");
+  }
+  if (t.Has("proto")) {
+    std::string proto = t.String("proto");
+    if (proto == "802.1ad") e.vlan_proto = kEthP8021AD;
+    else if (proto != "802.1Q") t.Fail("proto", "must be 802.1Q or 802.1ad");
+    if (!t.Has("vlan")) t.Fail("proto", "needs vlan");
+  }
+  for (const StaticFdbEntry& other : port.static_fdb)
+    if (other.SameKey(e)) t.Fail("mac", e.mac.ToString() + " is already in this port's fdb for that VLAN");
+  if (port.static_fdb.size() >= pf.profile().mac_filters)
+    t.Fail("mac", "the fdb holds " + std::to_string(pf.profile().mac_filters) + " entries (mac_filters)");
+  port.static_fdb.push_back(e);
+}
+
 void ReadPort(const TomlTable& t, Card& card, Port& port) {
   PhysicalFunction& pf = *port.pf;
   if (t.Has("driver")) {
@@ -170,6 +208,7 @@ void ReadPort(const TomlTable& t, Card& card, Port& port) {
     }
   }
   for (const TomlTable& vf : t.Tables("vf")) ApplyVf(vf, card, port);
+  for (const TomlTable& e : t.Tables("fdb")) ReadFdbEntry(e, port);
 }
 
 void ReadAdapter(const TomlTable& t, Card& card, const std::string& base) {
@@ -184,7 +223,7 @@ void ReadAdapter(const TomlTable& t, Card& card, const std::string& base) {
   std::vector<PortSpec> specs(ports);
   std::vector<const TomlTable*> by_function(ports, nullptr);
   for (const TomlTable& p : port_tables) {
-    p.AllowOnly({"function", "name", "mac", "mtu", "driver", "drivers_autoprobe", "numvfs", "vf"});
+    p.AllowOnly({"function", "name", "mac", "mtu", "driver", "drivers_autoprobe", "numvfs", "vf", "fdb"});
     uint64_t fn = p.Uint("function", 7);
     if (fn >= static_cast<uint64_t>(ports))
       p.Fail("function", "the adapter has " + std::to_string(ports) + " ports (functions 0.." +
@@ -332,6 +371,15 @@ std::string SaveCardText(const Card& card) {
       if (!pf.host().drivers_autoprobe) o << "drivers_autoprobe = false\n";
       if (pf.host().num_vfs) o << "numvfs = " << pf.host().num_vfs << "\n";
       for (uint16_t i = 0; i < pf.host().num_vfs; ++i) SaveVf(o, p, pf.vfs()[i]);
+      for (const StaticFdbEntry& e : p.static_fdb) {
+        o << "\n[[adapter.port.fdb]]\nmac = " << Quote(e.mac.ToString()) << "\n";
+        if (e.target == StaticFdbEntry::Target::kVf) o << "vf = " << e.vf << "\n";
+        else o << "port = " << (e.target == StaticFdbEntry::Target::kUplink ? "\"uplink\"" : "\"pf\"") << "\n";
+        if (e.vlan) {
+          o << "vlan = " << e.vlan << "\n";
+          if (e.vlan_proto == kEthP8021AD) o << "proto = \"802.1ad\"\n";
+        }
+      }
     }
   }
   return o.str();

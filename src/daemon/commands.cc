@@ -165,6 +165,89 @@ Json Stats(DaemonState& s, const Json& req) {
   return out;
 }
 
+// The (VLAN, MAC) key and target of an fdb_add/fdb_del request: {"mac", ["vlan"],
+// ["vlan_protocol": "802.1Q"|"802.1ad"], "vf": N | "port": "uplink"|"pf"}.
+Result<StaticFdbEntry> FdbEntryFromRequest(const Json& req, bool need_target) {
+  StaticFdbEntry e;
+  auto mac = MacAddress::Parse(req.at("mac").get<std::string>());
+  if (!mac) return Status::Errno(EINVAL, "Invalid mac address " + req["mac"].get<std::string>());
+  e.mac = *mac;
+  if (req.contains("vlan")) {
+    int64_t vid = req["vlan"].get<int64_t>();
+    if (vid < 1 || vid >= 4095) return Status::Errno(EINVAL, "invalid vlan id");
+    e.vlan = static_cast<uint16_t>(vid);
+  }
+  std::string proto = req.value("vlan_protocol", "802.1Q");
+  if (proto == "802.1ad") e.vlan_proto = kEthP8021AD;
+  else if (proto != "802.1Q") return Status::Errno(EPROTONOSUPPORT, "vlan protocol must be 802.1Q or 802.1ad");
+  if (req.contains("vf")) {
+    int64_t vf = req["vf"].get<int64_t>();
+    if (vf < 0 || vf > 0xffff) return Status::Errno(ENODEV, "no VF " + std::to_string(vf));
+    e.target = StaticFdbEntry::Target::kVf;
+    e.vf = static_cast<uint16_t>(vf);
+  } else if (req.contains("port")) {
+    std::string port = req["port"].get<std::string>();
+    if (port == "uplink") e.target = StaticFdbEntry::Target::kUplink;
+    else if (port == "pf") e.target = StaticFdbEntry::Target::kPf;
+    else return Status::Errno(EINVAL, "port must be uplink or pf");
+  } else if (need_target) {
+    return Status::Errno(EINVAL, "an entry needs a target: vf N, port uplink or port pf");
+  }
+  return e;
+}
+
+// bridge(8) tells its own checks ("Cannot find device", the kernel's extack) from the
+// kernel's errno ("RTNETLINK answers: ..."); the response says which with "no_dev" and
+// "extack".
+Json FdbNoDevice(const Json& req) {
+  Json err = NoSuchDevice(req);
+  err["no_dev"] = true;
+  return err;
+}
+
+Json Extack(const Status& st) {
+  Json err = ErrorResponse(st);
+  err["extack"] = st.message();
+  return err;
+}
+
+Json FdbAdd(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return FdbNoDevice(req);
+  Result<StaticFdbEntry> e = FdbEntryFromRequest(req, true);
+  if (!e.ok()) return Extack(e.status());
+  const uint16_t n = port->pf->host().num_vfs;
+  if (e->target == StaticFdbEntry::Target::kVf && e->vf >= n)
+    return Extack(Status::Errno(ENODEV, port->netdev + " has no VF " + std::to_string(e->vf) +
+                                            " (numvfs is " + std::to_string(n) + ")"));
+  Status st = s.dataplane->FdbAdd(*port, *e, req.value("replace", false));
+  return st.ok() ? OkResponse() : ErrorResponse(st);
+}
+
+Json FdbDel(DaemonState& s, const Json& req) {
+  Port* port = FindPortOrNull(s, req);
+  if (!port) return FdbNoDevice(req);
+  Result<StaticFdbEntry> e = FdbEntryFromRequest(req, false);
+  if (!e.ok()) return Extack(e.status());
+  Status st = s.dataplane->FdbDel(*port, *e, req.contains("vf") || req.contains("port"));
+  return st.ok() ? OkResponse() : ErrorResponse(st);
+}
+
+Json FdbShow(DaemonState& s, const Json& req) {
+  Json pfs = Json::array();
+  if (req.contains("dev")) {
+    Port* port = FindPortOrNull(s, req);
+    if (!port) return FdbNoDevice(req);
+    pfs.push_back(s.dataplane->FdbShow(*port));
+  } else {
+    for (Adapter& a : s.card->adapters())
+      for (Port& p : a.ports) pfs.push_back(s.dataplane->FdbShow(p));
+  }
+  Json out = OkResponse();
+  out["pfs"] = pfs;
+  return out;
+}
+
 Json IommuGroups(DaemonState& s, const Json&) {
   Card::Groups g = s.card->ComputeGroups();
   Json fns = LspciFunctions(*s.card);
@@ -227,6 +310,9 @@ void RegisterCommands(control::ControlServer& server, DaemonState& s) {
   server.Register({"attach", {"dev", "vf", "path"}, bind(Attach)});
   server.Register({"detach", {"dev", "vf"}, bind(Detach)});
   server.Register({"stats", {}, bind(Stats)});
+  server.Register({"fdb_add", {"dev", "mac"}, bind(FdbAdd)});
+  server.Register({"fdb_del", {"dev", "mac"}, bind(FdbDel)});
+  server.Register({"fdb_show", {}, bind(FdbShow)});
 }
 
 }  // namespace softvf

@@ -1,13 +1,33 @@
 #include "daemon/dataplane.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "daemon/netdevs.h"
 #include "eswitch/counters.h"
 #include "eswitch/policy.h"
 
 namespace softvf {
+
+namespace {
+
+eswitch::VlanId FdbVlan(const StaticFdbEntry& e) {
+  return e.vlan_proto == kEthP8021AD ? eswitch::VlanId::Service(e.vlan)
+                                     : eswitch::VlanId::Customer(e.vlan);
+}
+
+eswitch::PortId FdbPort(const StaticFdbEntry& e) {
+  switch (e.target) {
+    case StaticFdbEntry::Target::kUplink: return eswitch::PortId::Uplink();
+    case StaticFdbEntry::Target::kPf: return eswitch::PortId::PfHost();
+    case StaticFdbEntry::Target::kVf: break;
+  }
+  return eswitch::PortId::Vf(e.vf);
+}
+
+}  // namespace
 
 Dataplane::~Dataplane() {
   for (auto& [port, worker] : workers_) worker->Stop();
@@ -29,7 +49,16 @@ Worker* Dataplane::WorkerFor(const Port& port, bool create) {
   if (!policies) return nullptr;
   eswitch::Veb::Options options;
   options.fdb_capacity = port.pf->profile().mac_filters;
+  // The PF's transmit capacity, shared under contention with min_tx_rate guarantees.
+  options.link_speed_mbps = port.pf->profile().driver.link_speed_mbps;
   auto worker = std::make_unique<Worker>(policies, options);
+  // The port's static entries, before the thread runs (Call runs them here and now). They
+  // were checked when added (CLI) or loaded (file, against the table size), so they fit.
+  worker->Call([&](Worker& w) {
+    uint64_t now = MonotonicNs();
+    for (const StaticFdbEntry& e : port.static_fdb)
+      (void)w.veb().AddStatic(FdbVlan(e), e.mac, FdbPort(e), now, true);
+  });
   worker->Start();
   return (workers_[&port] = std::move(worker)).get();
 }
@@ -74,6 +103,8 @@ Status Dataplane::Detach(Port& port, uint16_t vf) {
 Status Dataplane::AttachConfigured() {
   for (Adapter& a : card_.adapters())
     for (Port& p : a.ports) {
+      if (!p.static_fdb.empty() && !WorkerFor(p, true))
+        return Status::Errno(EINVAL, p.netdev + ": cannot start its switch");
       std::map<uint16_t, VhostUserAttachment> wanted;
       wanted.swap(p.attachments);
       for (auto& [vf, how] : wanted) {
@@ -87,7 +118,22 @@ Status Dataplane::AttachConfigured() {
   return Status::Ok();
 }
 
-void Dataplane::PolicyChanged(const Port& port) {
+void Dataplane::PruneStaticFdb(Port& port) {
+  const uint16_t n = port.pf->host().num_vfs;
+  auto gone = [n](const StaticFdbEntry& e) {
+    return e.target == StaticFdbEntry::Target::kVf && e.vf >= n;
+  };
+  if (std::none_of(port.static_fdb.begin(), port.static_fdb.end(), gone)) return;
+  if (Worker* w = WorkerFor(port, false))
+    w->Call([&](Worker& wk) {
+      for (const StaticFdbEntry& e : port.static_fdb)
+        if (gone(e)) wk.veb().fdb().FlushPort(FdbPort(e), false);
+    });
+  std::erase_if(port.static_fdb, gone);
+}
+
+void Dataplane::PolicyChanged(Port& port) {
+  PruneStaticFdb(port);
   Worker* w = WorkerFor(port, false);
   if (!w) return;
   auto policies = Policies(port);
@@ -122,6 +168,88 @@ nlohmann::json Dataplane::Stats(const Port& port) {
   };
   if (w) w->Call([&](Worker& wk) { fill(&wk); });
   else fill(nullptr);
+  return out;
+}
+
+Status Dataplane::FdbAdd(Port& port, const StaticFdbEntry& entry, bool replace) {
+  if (entry.vlan >= 4095 || (entry.vlan_proto != kEthP8021Q && entry.vlan_proto != kEthP8021AD))
+    return Status::Errno(EINVAL, "invalid vlan id");
+  const uint16_t n = port.pf->host().num_vfs;
+  if (entry.target == StaticFdbEntry::Target::kVf && entry.vf >= n)
+    return Status::Errno(ENODEV, port.netdev + " has no VF " + std::to_string(entry.vf) +
+                                     " (numvfs is " + std::to_string(n) + ")");
+  Worker* w = WorkerFor(port, true);
+  if (!w) return Status::Errno(EINVAL, "no switch for " + port.netdev);
+  Status st;
+  w->Call([&](Worker& wk) {
+    st = wk.veb().AddStatic(FdbVlan(entry), entry.mac, FdbPort(entry), MonotonicNs(), replace);
+  });
+  if (!st.ok()) return st;
+  auto same = [&](const StaticFdbEntry& e) { return e.SameKey(entry); };
+  auto it = std::find_if(port.static_fdb.begin(), port.static_fdb.end(), same);
+  if (it != port.static_fdb.end()) *it = entry;
+  else port.static_fdb.push_back(entry);
+  return Status::Ok();
+}
+
+Status Dataplane::FdbDel(Port& port, const StaticFdbEntry& key, bool match_target) {
+  if (key.vlan >= 4095) return Status::Errno(EINVAL, "invalid vlan id");
+  Worker* w = WorkerFor(port, false);
+  Status st = Status::Errno(ENOENT, "fdb: no entry for " + key.mac.ToString());
+  if (w)
+    w->Call([&](Worker& wk) {
+      eswitch::Fdb& fdb = wk.veb().fdb();
+      const uint64_t now = MonotonicNs();
+      if (match_target && fdb.Lookup(FdbVlan(key), key.mac, now) != FdbPort(key)) return;
+      st = fdb.Remove(FdbVlan(key), key.mac, now);
+    });
+  if (st.ok()) std::erase_if(port.static_fdb, [&](const StaticFdbEntry& e) { return e.SameKey(key); });
+  return st;
+}
+
+nlohmann::json Dataplane::FdbShow(const Port& port) {
+  using nlohmann::json;
+  json out;
+  out["dev"] = port.netdev;
+  std::vector<eswitch::FdbEntry> entries;
+  eswitch::FdbStats stats;
+  uint32_t capacity = std::min(port.pf->profile().mac_filters, eswitch::Fdb::kMaxCapacity);
+  uint64_t aging_ns = eswitch::Fdb::kDefaultAgingNs;
+  uint64_t now = MonotonicNs();
+  if (Worker* w = WorkerFor(port, false))
+    w->Call([&](Worker& wk) {
+      const eswitch::Fdb& fdb = wk.veb().fdb();
+      now = MonotonicNs();
+      entries = fdb.Entries(now);
+      stats = fdb.stats();
+      capacity = fdb.capacity();
+      aging_ns = fdb.aging_ns();
+    });
+  std::sort(entries.begin(), entries.end(), [](const eswitch::FdbEntry& a, const eswitch::FdbEntry& b) {
+    return std::tuple(a.port, a.vlan.raw(), a.mac.bytes()) < std::tuple(b.port, b.vlan.raw(), b.mac.bytes());
+  });
+  json list = json::array();
+  uint32_t statics = 0;
+  for (const eswitch::FdbEntry& e : entries) {
+    json j;
+    j["mac"] = e.mac.ToString();
+    j["vlan"] = e.vlan.vid();
+    if (e.vlan.is_service()) j["vlan_protocol"] = "802.1ad";
+    j["port"] = eswitch::PortName(e.port);
+    if (e.port.is_vf()) j["vf"] = e.port.vf_index();
+    j["state"] = e.is_static ? "static" : "learned";
+    if (!e.is_static) j["age"] = (now > e.last_seen_ns ? now - e.last_seen_ns : 0) / 1'000'000'000ull;
+    statics += e.is_static;
+    list.push_back(j);
+  }
+  out["capacity"] = capacity;
+  out["used"] = entries.size();
+  out["static"] = statics;
+  out["learned"] = entries.size() - statics;
+  out["aging_time"] = aging_ns / 1'000'000'000ull;
+  out["stats"] = json{{"learned", stats.learned}, {"moved", stats.moved}, {"learn_full", stats.learn_full},
+                      {"static_hold", stats.static_hold}, {"aged", stats.aged}};
+  out["entries"] = list;
   return out;
 }
 

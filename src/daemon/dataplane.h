@@ -1,5 +1,5 @@
-// Dataplane: the running data path of the card — one Worker per PF with attached VFs,
-// started on the first attach. The control plane (daemon thread) changes it only through
+// Dataplane: the running data path of the card — one Worker per PF, started on the first
+// attach or the first static FDB entry of that PF (from `softvf fdb add` or the file). The control plane (daemon thread) changes it only through
 // the worker's Call(), which runs between bursts.
 #pragma once
 
@@ -26,12 +26,29 @@ class Dataplane {
   Status Detach(Port& port, uint16_t vf);
   // Every attachment recorded on the card (from the configuration file) is attached.
   Status AttachConfigured();
-  // VF settings or VF count changed: the worker gets a new policy snapshot.
-  void PolicyChanged(const Port& port);
+  // VF settings or VF count changed: the worker gets a new policy snapshot, and static FDB
+  // entries toward VFs that went away are removed.
+  void PolicyChanged(Port& port);
   nlohmann::json Stats(const Port& port);
+
+  // The PF switch's FDB, like `bridge fdb add|replace|del|show`. Add starts the PF's worker
+  // if nothing runs it yet; static entries are recorded on the port (saved by `softvf
+  // save`, re-applied whenever the worker starts). Errors carry the errno bridge(8)
+  // reports: EEXIST, ENOSPC (table full), ENOENT (del of an absent entry), EINVAL (bad
+  // VLAN, multicast MAC), ENODEV (no such VF).
+  Status FdbAdd(Port& port, const StaticFdbEntry& entry, bool replace);
+  // With `match_target`, only an entry pointing at key's target is deleted (as `bridge fdb
+  // del MAC dev PORT` deletes only that port's entry).
+  Status FdbDel(Port& port, const StaticFdbEntry& key, bool match_target);
+  // {"dev", "capacity", "used", "static", "learned", "aging_time", "stats": {...},
+  //  "entries": [{"mac", "vlan", ["vlan_protocol"], "port", ["vf"], "state", ["age"]}]}
+  // with entries sorted by port, VLAN and MAC.
+  nlohmann::json FdbShow(const Port& port);
 
  private:
   Worker* WorkerFor(const Port& port, bool create);
+  // Static entries toward VFs that no longer exist (numvfs lowered) go with them.
+  void PruneStaticFdb(Port& port);
   std::shared_ptr<const eswitch::PolicyTable> Policies(const Port& port) const;
 
   Card& card_;
