@@ -132,7 +132,7 @@ void Worker::Deliver(PortId out, int qp, const Decision& d, const uint8_t* head,
   ok = ok && frame.AppendFrom(rest, copied);
   int dst_qp = qp % dst->queue_pairs();
   if (ok && dst->DeliverRx(dst_qp, frame) == virtio::RxResult::kDelivered)
-    veb_.CountTx(out, frame.length());
+    veb_.CountTx(out, frame.length(), d);
   else
     veb_.CountDrop(out, DropReason::kNoBuffer);
 }
@@ -170,6 +170,10 @@ bool Worker::Burst(uint64_t now) {
     for (int qp = 0; qp < p->queue_pairs(); ++qp) {
       if (!p->TxReady(qp)) continue;
       size_t n = p->PopTx(qp, chains_);
+      if (n) {
+        for (auto& q : ports_)
+          if (q && q.get() != p && q->rx_active) q->PrefetchRx(qp % q->queue_pairs(), static_cast<uint16_t>(n));
+      }
       // The guest's core just wrote these buffers: start every miss of the burst now so
       // they overlap, instead of paying them one frame at a time.
       for (size_t i = 0; i < n; ++i) {
@@ -189,7 +193,10 @@ bool Worker::Burst(uint64_t now) {
   if (work) {
     ++stats_.bursts;
     for (auto& p : ports_)
-      if (p && p->connected()) p->Flush();
+      if (p && p->connected()) {
+        p->Flush();
+        p->rx_active = false;
+      }
   }
   return work;
 }

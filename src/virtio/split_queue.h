@@ -52,6 +52,9 @@ class SplitQueue {
   bool Pop(const GuestMemoryMap& mem, DescriptorChain* chain);
   // Pops up to chains.size() chains; returns how many.
   size_t PopBurst(const GuestMemoryMap& mem, std::span<DescriptorChain> chains);
+  // A hint: starts loading the descriptors of the next n available chains (the guest's
+  // core wrote them; the misses overlap instead of coming one chain at a time).
+  void PrefetchAvail(const GuestMemoryMap& mem, uint16_t n);
   // Gives back the last n popped chains that were not pushed: they will be popped again.
   // Used when a frame needs more buffers than are available. n is clamped to the chains
   // popped and not pushed.
