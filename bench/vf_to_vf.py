@@ -22,28 +22,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-from harness import Softvf, Testpmd, workdir  # noqa: E402
+from harness import Softvf, Testpmd, cx6dx_card, workdir  # noqa: E402
 
 A, B = '02:00:00:00:00:0a', '02:00:00:00:00:0b'
-CARD = '''
-[[bridge]]
-bdf = "0000:3a:00.0"
-secondary_bus = 0x3b
-subordinate_bus = 0x3c
-[[adapter]]
-profile = "cx6dx"
-slot = "0000:3b:00"
-[[adapter.port]]
-function = 0
-name = "pf0"
-numvfs = 2
-[[adapter.port.vf]]
-index = 0
-mac = "%s"
-[[adapter.port.vf]]
-index = 1
-mac = "%s"
-''' % (A, B)
+CARD = cx6dx_card([{'mac': A}, {'mac': B}])
 
 
 def measure(wd, sock0, sock1, size, seconds):

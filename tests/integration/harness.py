@@ -199,6 +199,23 @@ class Softvf:
         self.log.close()
 
 
+def cx6dx_card(vfs, profile_file=None):
+    """A card with one ConnectX-6 Dx PF "pf0" behind a root port, numvfs = len(vfs).
+    vfs: one dict of [[adapter.port.vf]] keys per VF (mac, spoofchk, min_tx_rate...)."""
+    def value(v):
+        if isinstance(v, bool):
+            return 'true' if v else 'false'
+        return '"%s"' % v if isinstance(v, str) else str(v)
+    profile = 'profile_file = "%s"' % profile_file if profile_file else 'profile = "cx6dx"'
+    text = ('[[bridge]]\nbdf = "0000:3a:00.0"\nsecondary_bus = 0x3b\nsubordinate_bus = 0x3c\n\n'
+            '[[adapter]]\n%s\nslot = "0000:3b:00"\n\n'
+            '[[adapter.port]]\nfunction = 0\nname = "pf0"\nnumvfs = %d\n' % (profile, len(vfs)))
+    for i, keys in enumerate(vfs):
+        text += '\n[[adapter.port.vf]]\nindex = %d\n' % i
+        text += ''.join('%s = %s\n' % (k, value(v)) for k, v in keys.items())
+    return text
+
+
 def have_testpmd():
     return shutil.which('dpdk-testpmd') is not None
 

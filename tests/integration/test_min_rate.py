@@ -11,35 +11,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import REPO, Softvf, Testpmd, have_testpmd, workdir
+from harness import REPO, Softvf, Testpmd, cx6dx_card, have_testpmd, workdir
 
 A, B, C = '02:00:00:00:00:0a', '02:00:00:00:00:0b', '02:00:00:00:00:0c'
 
 
 def card(profile_path):
-    return '''
-[[bridge]]
-bdf = "0000:3a:00.0"
-secondary_bus = 0x3b
-subordinate_bus = 0x3c
-[[adapter]]
-profile_file = "%s"
-slot = "0000:3b:00"
-[[adapter.port]]
-function = 0
-name = "pf0"
-numvfs = 3
-[[adapter.port.vf]]
-index = 0
-mac = "%s"
-[[adapter.port.vf]]
-index = 1
-mac = "%s"
-min_tx_rate = 60
-[[adapter.port.vf]]
-index = 2
-mac = "%s"
-''' % (profile_path, A, B, C)
+    return cx6dx_card([{'mac': A}, {'mac': B, 'min_tx_rate': 60}, {'mac': C}], profile_path)
 
 
 def admitted_bytes(sv):

@@ -9,38 +9,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Softvf, Testpmd, ether, have_testpmd, pattern, read_pcap, workdir,
-                     write_pcap)
+from harness import (Softvf, Testpmd, cx6dx_card, ether, have_testpmd, pattern, read_pcap,
+                     workdir, write_pcap)
 
 A = '02:00:00:00:00:0a'
 B = '02:00:00:00:00:0b'
 C = '02:00:00:00:00:0c'  # a MAC no VF owns
 
-CARD = '''
-[[bridge]]
-bdf = "0000:3a:00.0"
-secondary_bus = 0x3b
-subordinate_bus = 0x3c
-
-[[adapter]]
-profile = "cx6dx"
-slot = "0000:3b:00"
-
-[[adapter.port]]
-function = 0
-name = "pf0"
-numvfs = 2
-
-[[adapter.port.vf]]
-index = 0
-mac = "%s"
-spoofchk = true
-
-[[adapter.port.vf]]
-index = 1
-mac = "%s"
-spoofchk = true
-''' % (A, B)
+CARD = cx6dx_card([{'mac': A, 'spoofchk': True}, {'mac': B, 'spoofchk': True}])
 
 
 def counters(sv, vf):

@@ -24,6 +24,7 @@ class FrontEnd {
   }
   ~FrontEnd() { close(fd_); }
   Connection& backend_side() { return *backend_side_; }
+  int fd() const { return fd_; }
 
   void Send(Request r, const void* payload, uint32_t size, std::vector<int> fds = {},
             uint32_t flags = kFlagVersion) {

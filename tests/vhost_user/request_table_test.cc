@@ -11,46 +11,20 @@
 #include <cstring>
 #include <vector>
 
+#include "front_end.h"
 #include "vhost_user/connection.h"
 
 namespace softvf::vhost_user {
 namespace {
 
+// The scripted front end, sending raw request numbers (some unknown to the table).
 struct Pair {
-  int front = -1;
-  Connection* back = nullptr;
-  Pair() {
-    int sv[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    front = sv[0];
-    back = new Connection(sv[1]);
-  }
-  ~Pair() {
-    close(front);
-    delete back;
-  }
-  // Sends header + payload with `fds` as one sendmsg, like QEMU does.
+  testing::FrontEnd fe;
+  Connection* back = &fe.backend_side();
+  int front = fe.fd();
   void Send(uint32_t request, uint32_t flags, const void* payload, uint32_t size,
             std::vector<int> fds = {}) {
-    Header h{request, flags, size};
-    std::vector<uint8_t> buf(sizeof h + size);
-    std::memcpy(buf.data(), &h, sizeof h);
-    if (size) std::memcpy(buf.data() + sizeof h, payload, size);
-    iovec iov{buf.data(), buf.size()};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
-    if (!fds.empty()) {
-      mh.msg_control = control;
-      mh.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-      cmsghdr* c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-      std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    ASSERT_EQ(sendmsg(front, &mh, 0), static_cast<ssize_t>(buf.size()));
+    fe.Send(static_cast<Request>(request), payload, size, std::move(fds), flags);
   }
 };
 
