@@ -98,18 +98,20 @@ int SriovCommand(const Context& ctx, const std::vector<std::string>& args) {
 
 namespace {
 
-int LinkShow(const Context& ctx, std::vector<std::string> args) {
+// `softvf link show [-s [-s]] [[dev] DEV]`: `ip [-s [-s]] link show`.
+int LinkShow(const Context& ctx, std::vector<std::string> args, int show_stats) {
   if (!args.empty() && args[0] == "dev") args.erase(args.begin());
-  if (args.size() > 1) return Usage("softvf link show [[dev] DEV]");
+  if (args.size() > 1) return Usage("softvf link show [-s [-s]] [[dev] DEV]");
   json req = {{"op", "link_show"}};
   if (!args.empty()) req["dev"] = args[0];
+  if (show_stats) req["stats"] = true;
   auto r = Ask(ctx, req);
   if (!r) return 1;
   if (Failed(*r)) {
     std::fprintf(stderr, "%s\n", (*r)["message"].get<std::string>().c_str());
     return 1;
   }
-  Print(ctx.json ? RenderLinksJson((*r)["links"]) : RenderLinksText((*r)["links"]));
+  Print(ctx.json ? RenderLinksJson((*r)["links"], show_stats) : RenderLinksText((*r)["links"], show_stats));
   return 0;
 }
 
@@ -157,9 +159,17 @@ int LinkSet(const Context& ctx, const std::vector<std::string>& args) {
 
 }  // namespace
 
-int LinkCommand(const Context& ctx, const std::vector<std::string>& args) {
+int LinkCommand(const Context& ctx, const std::vector<std::string>& all_args) {
+  // ip's -s/-stats/-statistics, counted (show_stats), wherever they stand.
+  std::vector<std::string> args;
+  int show_stats = 0;
+  for (const std::string& a : all_args) {
+    if (a == "-s" || a == "-stats" || a == "-statistics") ++show_stats;
+    else args.push_back(a);
+  }
   if (args.empty() || args[0] == "show" || args[0] == "list" || args[0] == "lst")
-    return LinkShow(ctx, args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end()));
+    return LinkShow(ctx, args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end()),
+                    show_stats);
   if (args[0] == "set") return LinkSet(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
   std::fprintf(stderr, "Command \"%s\" is unknown, try \"softvf link help\".\n", args[0].c_str());
   return 255;

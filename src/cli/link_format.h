@@ -8,8 +8,12 @@
 
 namespace softvf::cli {
 
-std::string RenderLinksText(const nlohmann::json& links);
-std::string RenderLinksJson(const nlohmann::json& links);
+// `show_stats` counts the -s options, as iproute2's show_stats: 1 adds each link's
+// statistics block (print_stats64, from "stats64" and "carrier_changes") and each VF's
+// (print_vf_stats64, from the VF's "stats"); 2 adds the link's error rows. Links or VFs
+// without those keys print no block, as when the kernel sends no attribute.
+std::string RenderLinksText(const nlohmann::json& links, int show_stats = 0);
+std::string RenderLinksJson(const nlohmann::json& links, int show_stats = 0);
 
 // `softvf fdb show` (the daemon's fdb_show "pfs"), shaped like `bridge fdb show`: one line
 // per entry, `MAC dev PF vf N [vlan V [proto 802.1ad]] static|learned age Ns` (`port

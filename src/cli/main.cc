@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
        softvf::cli::LspciCommand},
       {"sriov", "read or write a PF's sriov_* attributes: PF [ATTR [VALUE]]",
        softvf::cli::SriovCommand},
-      {"link", "show or set links like `ip link`: show [DEV] | set DEV vf N ...",
+      {"link", "show or set links like `ip link`: show [-s [-s]] [DEV] | set DEV vf N ...",
        softvf::cli::LinkCommand},
       {"iommu", "show IOMMU groups: groups", softvf::cli::IommuCommand},
       {"save", "save the running state to the configuration file (or FILE)",

@@ -79,6 +79,23 @@ Json LinkShow(DaemonState& s, const Json& req) {
     if (one.empty()) return ErrorResponse(ENODEV, "Device \"" + dev + "\" does not exist.");
     links = one;
   }
+  // `ip -s link`: IFLA_STATS64 on every link, IFLA_VF_STATS on every VF, from the switch.
+  if (req.value("stats", false))
+    for (Json& l : links) {
+      Port* port = l.contains("pf") ? s.card->FindPort(l["ifname"].get<std::string>()) : nullptr;
+      if (!port) {  // a host-bound VF's netdev: not on the switch's data path
+        l["stats64"] = LinkStats64FromCounters(Json::object());
+        l["carrier_changes"] = 0;
+        continue;
+      }
+      l["stats64"] = LinkStats64FromCounters(s.dataplane->PfHostCounters(*port));
+      l["carrier_changes"] = 0;
+      if (!l.contains("vfinfo_list")) continue;
+      Json per_vf = s.dataplane->Stats(*port);
+      for (Json& v : l["vfinfo_list"])
+        for (const Json& c : per_vf)
+          if (c["vf"] == v["vf"]) v["stats"] = VfStatsFromCounters(c["counters"]);
+    }
   Json out = OkResponse();
   out["links"] = links;
   return out;

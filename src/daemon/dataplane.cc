@@ -171,6 +171,16 @@ nlohmann::json Dataplane::Stats(const Port& port) {
   return out;
 }
 
+nlohmann::json Dataplane::PfHostCounters(const Port& port) {
+  nlohmann::json c = nlohmann::json::object();
+  if (Worker* w = WorkerFor(port, false))
+    w->Call([&](Worker& wk) {
+      eswitch::VisitCounters(wk.veb().counters(eswitch::PortId::PfHost()),
+                             [&](const char* name, uint64_t v) { c[name] = v; });
+    });
+  return c;
+}
+
 Status Dataplane::FdbAdd(Port& port, const StaticFdbEntry& entry, bool replace) {
   if (entry.vlan >= 4095 || (entry.vlan_proto != kEthP8021Q && entry.vlan_proto != kEthP8021AD))
     return Status::Errno(EINVAL, "invalid vlan id");

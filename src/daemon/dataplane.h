@@ -30,6 +30,8 @@ class Dataplane {
   // entries toward VFs that went away are removed.
   void PolicyChanged(Port& port);
   nlohmann::json Stats(const Port& port);
+  // The switch counters of the PF's own host port (name -> value; {} when no switch runs).
+  nlohmann::json PfHostCounters(const Port& port);
 
   // The PF switch's FDB, like `bridge fdb add|replace|del|show`. Add starts the PF's worker
   // if nothing runs it yet; static entries are recorded on the port (saved by `softvf

@@ -91,4 +91,54 @@ json AllLinks(const Card& card, const VfNetdevs& netdevs) {
   return links;
 }
 
+namespace {
+
+uint64_t Counter(const json& c, const char* name) {
+  auto it = c.find(name);
+  return it != c.end() && it->is_number_integer() ? it->get<uint64_t>() : 0;
+}
+
+bool ReceiveSideDrop(const std::string& name) {
+  return name == "drop_link_down" || name == "drop_vlan_mismatch" || name == "drop_filtered" ||
+         name == "drop_no_buffer";
+}
+
+std::pair<uint64_t, uint64_t> Drops(const json& c) {  // {rx_dropped, tx_dropped}
+  uint64_t rx = 0, tx = 0;
+  if (c.is_object())
+    for (auto& [name, value] : c.items())
+      if (name.rfind("drop_", 0) == 0 && value.is_number_integer())
+        (ReceiveSideDrop(name) ? rx : tx) += value.get<uint64_t>();
+  return {rx, tx};
+}
+
+}  // namespace
+
+json VfStatsFromCounters(const json& c) {
+  auto [rx_dropped, tx_dropped] = Drops(c);
+  return json{{"rx_packets", Counter(c, "tx_packets")}, {"tx_packets", Counter(c, "rx_packets")},
+              {"rx_bytes", Counter(c, "tx_bytes")},     {"tx_bytes", Counter(c, "rx_bytes")},
+              {"broadcast", Counter(c, "tx_broadcast")}, {"multicast", Counter(c, "tx_multicast")},
+              {"rx_dropped", rx_dropped},               {"tx_dropped", tx_dropped}};
+}
+
+json LinkStats64FromCounters(const json& c) {
+  auto [rx_dropped, tx_dropped] = Drops(c);
+  json s;
+  for (const char* zero : {"rx_errors", "tx_errors", "collisions", "rx_length_errors", "rx_over_errors",
+                           "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors", "rx_missed_errors",
+                           "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
+                           "tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
+                           "rx_nohandler", "rx_otherhost_dropped"})
+    s[zero] = 0;
+  s["rx_packets"] = Counter(c, "tx_packets");
+  s["tx_packets"] = Counter(c, "rx_packets");
+  s["rx_bytes"] = Counter(c, "tx_bytes");
+  s["tx_bytes"] = Counter(c, "rx_bytes");
+  s["rx_dropped"] = rx_dropped;
+  s["tx_dropped"] = tx_dropped;
+  s["multicast"] = Counter(c, "tx_multicast");  // received multicast, as in rtnl_link_stats64
+  return s;
+}
+
 }  // namespace softvf
