@@ -148,12 +148,11 @@ void Worker::Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chai
   uint32_t copied = view.CopyOut(0, head, len < kHeadCopy ? len : kHeadCopy);
   PortId in = PortId::Vf(in_vf);
   Decision& d = decision_;
-  auto info = eswitch::ParseFrame(head, copied);
-  if (!info) {
+  if (!eswitch::ParseFrame(head, copied, frame_info_)) {
     veb_.CountDrop(in, DropReason::kRunt);
     return;
   }
-  veb_.Decide(in, *info, len, now, d);
+  veb_.Decide(in, frame_info_, len, now, d);
   ++stats_.frames;
   if (d.kind == Decision::Kind::kUnicast) {
     Deliver(d.port, qp, d, head, copied, view);

@@ -68,6 +68,7 @@ class Worker {
   std::array<virtio::DescriptorChain, kBurst> chains_;
   // Per-frame scratch, reused so no frame pays for constructing them.
   eswitch::Decision decision_;
+  eswitch::FrameInfo frame_info_;
   virtio::FrameView tx_view_;
   virtio::FrameView out_view_;
   WorkerStats stats_;

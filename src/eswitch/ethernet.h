@@ -83,5 +83,9 @@ struct FrameInfo {
 // than 14 bytes, or a tag announced by its TPID that does not fit in `len`. Frames shorter
 // than the 60-byte Ethernet minimum are accepted (guests do not pad; Linux accepts them).
 std::optional<FrameInfo> ParseFrame(const uint8_t* data, size_t len);
+// The same, filling `out` in place: the hot path's form. Returning the optional makes the
+// compiler assemble FrameInfo on the stack with narrow stores and reload it wide, a
+// store-forwarding stall per frame. `out` is unspecified when false is returned.
+bool ParseFrame(const uint8_t* data, size_t len, FrameInfo& out);
 
 }  // namespace softvf::eswitch

@@ -57,8 +57,14 @@ bool Fdb::Expired(const Slot& s, uint64_t now_ns) const {
 }
 
 std::optional<PortId> Fdb::Lookup(VlanId vlan, const MacAddress& mac, uint64_t now_ns) const {
+  PortId p = LookupPort(vlan, mac, now_ns);
+  if (!p.valid()) return std::nullopt;
+  return p;
+}
+
+PortId Fdb::LookupPort(VlanId vlan, const MacAddress& mac, uint64_t now_ns) const {
   const Slot& s = slots_[Find(Key(vlan, mac))];
-  if (!s.port.valid() || Expired(s, now_ns)) return std::nullopt;
+  if (!s.port.valid() || Expired(s, now_ns)) return PortId();
   return s.port;
 }
 

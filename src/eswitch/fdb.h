@@ -69,6 +69,9 @@ class Fdb {
 
   // Data path. The port for (vlan, mac), if present and not expired at `now_ns`.
   std::optional<PortId> Lookup(VlanId vlan, const MacAddress& mac, uint64_t now_ns) const;
+  // The hot path's form: an invalid PortId when absent (a small optional is assembled on
+  // the stack and reloaded, a store-forwarding stall per frame).
+  PortId LookupPort(VlanId vlan, const MacAddress& mac, uint64_t now_ns) const;
   // Records that `mac` was seen in `vlan` on `port` at `now_ns`.
   void Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns);
   // Removes expired learned entries, visiting at most `max_slots` slots from where the

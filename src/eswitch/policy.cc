@@ -121,13 +121,19 @@ void PolicyTable::Members(VlanId vlan, PortSet& out) const {
 }
 
 std::optional<PortId> PolicyTable::MacOwner(const MacAddress& mac, VlanId vlan) const {
+  PortId p = MacOwnerPort(mac, vlan);
+  if (!p.valid()) return std::nullopt;
+  return p;
+}
+
+PortId PolicyTable::MacOwnerPort(const MacAddress& mac, VlanId vlan) const {
   const uint64_t key = MacBits(mac);
   // Owners were inserted in port order, so the first match on the chain is the lowest port.
   for (size_t s = Mix64(key) & mac_mask_; mac_owners_[s].port.valid(); s = (s + 1) & mac_mask_) {
     const MacSlot& slot = mac_owners_[s];
     if (slot.mac == key && ports_[slot.port.value()].InVlan(vlan)) return slot.port;
   }
-  return std::nullopt;
+  return PortId();
 }
 
 }  // namespace softvf::eswitch

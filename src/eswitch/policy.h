@@ -102,6 +102,8 @@ class PolicyTable {
   // if several share it), link up or not: a NIC's exact MAC filter, consulted before
   // the FDB so a VF's own address always reaches it.
   std::optional<PortId> MacOwner(const MacAddress& mac, VlanId vlan) const;
+  // The hot path's form: an invalid PortId when no VF owns the MAC in that VLAN.
+  PortId MacOwnerPort(const MacAddress& mac, VlanId vlan) const;
 
  private:
   explicit PolicyTable(std::vector<PortPolicy> ports);

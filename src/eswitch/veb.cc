@@ -137,10 +137,10 @@ void Veb::Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns,
   fdb_.Learn(out.vlan, frame.src, in, now_ns);
 
   if (frame.dst.is_multicast()) return Flood(in, /*unknown_unicast=*/false, out);
-  if (std::optional<PortId> owner = policies_->MacOwner(frame.dst, out.vlan))
-    return Deliver(in, *owner, frame.dst, out);
-  if (std::optional<PortId> known = fdb_.Lookup(out.vlan, frame.dst, now_ns))
-    return Deliver(in, *known, frame.dst, out);
+  if (PortId owner = policies_->MacOwnerPort(frame.dst, out.vlan); owner.valid())
+    return Deliver(in, owner, frame.dst, out);
+  if (PortId known = fdb_.LookupPort(out.vlan, frame.dst, now_ns); known.valid())
+    return Deliver(in, known, frame.dst, out);
   return Flood(in, /*unknown_unicast=*/true, out);
 }
 
