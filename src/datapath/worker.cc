@@ -213,12 +213,12 @@ void Worker::DisarmAll() {
 }
 
 void Worker::PollEvents(int timeout_ms, bool with_kicks) {
-  struct Source {
-    enum { kWake, kListen, kConn, kKick } kind;
-    uint16_t vf;
-  };
-  std::vector<pollfd> fds;
-  std::vector<Source> src;
+  // Reused: this runs inside the busy loop too, which must not allocate.
+  std::vector<pollfd>& fds = poll_fds_;
+  std::vector<PollSource>& src = poll_sources_;
+  fds.clear();
+  src.clear();
+  using Source = PollSource;
   fds.push_back({wake_fd_, POLLIN, 0});
   src.push_back({Source::kWake, 0});
   bool client_waiting = false;

@@ -14,6 +14,8 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+
+#include <poll.h>
 #include <vector>
 
 #include "datapath/vf_port.h"
@@ -56,6 +58,12 @@ class Worker {
 
  private:
   void Run();
+  struct PollSource {
+    enum { kWake, kListen, kConn, kKick } kind;
+    uint16_t vf;
+  };
+  std::vector<pollfd> poll_fds_;
+  std::vector<PollSource> poll_sources_;
   void Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now_ns);
   void Deliver(eswitch::PortId out, int qp, const eswitch::Decision& d, const uint8_t* head,
                uint32_t copied, const virtio::FrameView& rest);
