@@ -70,15 +70,18 @@ class Testpmd:
     is port 0 and `fwd` (txonly, rxonly...) says what testpmd does with it."""
 
     def __init__(self, name, workdir, socket, cpu, rx_pcap=None, tx_pcap=None, queues=1,
-                 mac_addr=None, fwd='io', extra=()):
+                 mac_addr=None, fwd='io', extra=(), server=False, wait=True):
+        """server=True: virtio-user listens on the socket (`server=1`) for softvf to connect
+        (a VF attached in client mode); testpmd then blocks in its probe until softvf
+        connects, so pass wait=False, attach, and call ready()."""
         self.name = name
         # One VF (socket) or several (a list: ports 0, 1, ... in order, with mac_addr a list).
         sockets = socket if isinstance(socket, list) else [socket]
         macs = mac_addr if isinstance(mac_addr, list) else [mac_addr] * len(sockets)
         virtio = []
         for i, (path, m) in enumerate(zip(sockets, macs)):
-            virtio += ['--vdev', 'net_virtio_user%d,path=%s,queues=%d%s' % (
-                i, path, queues, ',mac=' + m if m else '')]
+            virtio += ['--vdev', 'net_virtio_user%d,path=%s,queues=%d%s%s' % (
+                i, path, queues, ',mac=' + m if m else '', ',server=1' if server else '')]
         vdevs = []
         if rx_pcap or tx_pcap:  # port 0 = pcap, port 1 = the VF
             pcap_args = (['rx_pcap=' + rx_pcap] if rx_pcap else []) + \
@@ -96,7 +99,12 @@ class Testpmd:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.buf = b''
-        self._until(b'testpmd> ', 60)
+        if wait:
+            self._until(b'testpmd> ', 60)
+
+    def ready(self, timeout=60):
+        """Waits for the first prompt (after wait=False)."""
+        self._until(b'testpmd> ', timeout)
 
     def _until(self, token, timeout):
         end = time.time() + timeout
@@ -136,6 +144,13 @@ class Testpmd:
                 return got_rx, got_tx
             # Let the forwarding core run; bounded by the deadline, re-checked each round.
             select.select([], [], [], 0.05)
+
+    def kill(self):
+        """SIGKILL: the front end dies without a word to the back end."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.quit()
 
     def quit(self):
         if self.proc.poll() is None:
@@ -190,6 +205,12 @@ class Softvf:
         if check and r.returncode != 0:
             raise RuntimeError('softvf %s: exit %d: %s' % (' '.join(args), r.returncode, r.stderr))
         return r
+
+    def cpu_seconds(self):
+        """utime + stime of the daemon, all its threads (/proc/PID/stat fields 14 and 15)."""
+        with open('/proc/%d/stat' % self.proc.pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
     def stop(self):
         if self.proc.poll() is None:
