@@ -280,6 +280,9 @@ void Worker::Run() {
       if ((idle & 15) == 0) PollEvents(0, false);
       continue;
     }
+    // Before sleeping, reclaim FDB slots of entries that aged out (lookups already ignore
+    // them; this frees their slots), a bounded number per idle period.
+    veb_.fdb().Age(now, 256);
     // Quiet: ask the guests to kick us, check once more, then sleep.
     if (ArmAll()) {
       DisarmAll();
