@@ -81,13 +81,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--seconds', type=float, default=5)
     ap.add_argument('--sizes', default='64,1500')
-    ap.add_argument('--runs', type=int, default=3)
+    ap.add_argument('--runs', type=int, default=5)
     args = ap.parse_args()
     print('machine: %d cores, %s' % (os.cpu_count(), open('/proc/cpuinfo').read().split('model name')[1].split('\n')[0].strip(': ')))
     print('%6s %16s %16s %8s' % ('size', 'softvf pps', 'testpmd pps', 'ratio'))
     for size in [int(s) for s in args.sizes.split(',')]:
-        sv = [run_softvf(size, args.seconds) for _ in range(args.runs)]
-        tp = [run_testpmd_switch(size, args.seconds) for _ in range(args.runs)]
+        # Interleaved, so a noisy host (this VM shares one) weighs on both alike.
+        sv, tp = [], []
+        for _ in range(args.runs):
+            sv.append(run_softvf(size, args.seconds))
+            tp.append(run_testpmd_switch(size, args.seconds))
         s, t = statistics.median(sv), statistics.median(tp)
         print('%6d %16d %16d %8.2f   (runs: softvf %s, testpmd %s)' % (size, s, t, s / t if t else 0, sv, tp))
 
