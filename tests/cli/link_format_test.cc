@@ -75,7 +75,7 @@ TEST(LinkFormat, NoCarrierComesFirstAndLowerUpIsAbsent) {
 // The output vectors of shared/reference/sriov-control-semantics.md §3.5, for a driver that
 // reports every field (netdevsim-like).
 std::string VfLine(const json& vf) {
-  std::string text = RenderLinksText(Pf({vf}));
+  std::string text = RenderLinksText(Pf(json::array({vf})));
   size_t at = text.find("    vf ");
   return text.substr(at, text.size() - at - 1);
 }
