@@ -18,8 +18,8 @@ namespace {
 // A locally administered MAC derived from the PF's address, so a card without configured
 // MACs still has distinct, stable ones.
 MacAddress DerivedMac(Bdf bdf) {
-  return MacAddress({0x02, 0x5f, static_cast<uint8_t>(bdf.domain()), bdf.bus(), bdf.device(),
-                     bdf.function()});
+  return MacAddress(
+      {0x02, 0x5f, static_cast<uint8_t>(bdf.domain()), bdf.bus(), bdf.device(), bdf.function()});
 }
 }  // namespace
 
@@ -55,8 +55,7 @@ Status Card::AddAdapter(std::shared_ptr<const DeviceProfile> profile, std::strin
     env.lowest_pf = (i == 0);
     env.bus_end = topology_.BusEnd(bdf.bus());
     Status st = port.pf->SriovInit(env);
-    if (!st.ok())
-      return Status::Errno(st.errnum(), bdf.ToString() + ": SR-IOV: " + st.message());
+    if (!st.ok()) return Status::Errno(st.errnum(), bdf.ToString() + ": SR-IOV: " + st.message());
     adapter.ports.push_back(std::move(port));
   }
   for (Port& p : adapter.ports) p.ifindex = next_ifindex_++;
@@ -106,7 +105,8 @@ Card::Groups Card::ComputeGroups() const {
   Groups g;
   // Discovery order: bridges and PFs as the bus scan finds them, VFs when enabled later.
   std::vector<FunctionRef> base, vfs;
-  for (const FunctionRef& f : Functions()) (f.kind == FunctionRef::Kind::kVf ? vfs : base).push_back(f);
+  for (const FunctionRef& f : Functions())
+    (f.kind == FunctionRef::Kind::kVf ? vfs : base).push_back(f);
   std::stable_sort(vfs.begin(), vfs.end(), [](const FunctionRef& a, const FunctionRef& b) {
     return a.port->pf->bdf() < b.port->pf->bdf() ||
            (a.port == b.port && a.vf->index() < b.vf->index());
@@ -140,7 +140,9 @@ Card::Groups Card::ComputeGroups() const {
         m.multifunction = false;
         m.acs_enabled = false;
         switch (f.vf->binding()) {
-          case Binding::kUnbound: m.use = GroupMember::Use::kUnbound; break;
+          case Binding::kUnbound:
+            m.use = GroupMember::Use::kUnbound;
+            break;
           case Binding::kHostDriver:
             m.use = GroupMember::Use::kHostDriver;
             m.driver = f.port->pf->profile().driver.vf_driver;
@@ -168,7 +170,8 @@ Status Card::AssignVf(Port& port, uint16_t vf_index, const std::string& consumer
   for (size_t i = 0; i < g.functions.size(); ++i) {
     if (g.functions[i].vf != &vf) continue;
     Status st = CheckViable(g.groups, g.members, i, consumer);
-    if (!st.ok()) return Status::Errno(st.errnum(), "vfio " + vf.bdf().ToString() + ": " + st.message());
+    if (!st.ok())
+      return Status::Errno(st.errnum(), "vfio " + vf.bdf().ToString() + ": " + st.message());
     vf.Bind(Binding::kConsumer, consumer);
     return Status::Ok();
   }

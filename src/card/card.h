@@ -23,8 +23,8 @@
 namespace softvf {
 
 struct PortSpec {
-  std::string name;                 // netdev name; "" = Linux's predictable name
-  std::optional<MacAddress> mac;    // PF MAC; derived from the BDF when absent
+  std::string name;               // netdev name; "" = Linux's predictable name
+  std::optional<MacAddress> mac;  // PF MAC; derived from the BDF when absent
   uint32_t mtu = 1500;
 };
 
@@ -44,7 +44,7 @@ struct StaticFdbEntry {
   uint16_t vlan = 0;                 // 0: untagged
   uint16_t vlan_proto = kEthP8021Q;  // kEthP8021AD: the 802.1ad (service) VLAN of that VID
   Target target = Target::kVf;
-  uint16_t vf = 0;                   // Target::kVf
+  uint16_t vf = 0;  // Target::kVf
   // The FDB's key: (VLAN, MAC); one entry per key.
   bool SameKey(const StaticFdbEntry& o) const {
     return mac == o.mac && vlan == o.vlan && (vlan == 0 || vlan_proto == o.vlan_proto);
@@ -60,13 +60,13 @@ struct Port {
   MacAddress mac;
   uint32_t mtu = 1500;
   std::map<uint16_t, VhostUserAttachment> attachments;  // by VF index
-  std::vector<StaticFdbEntry> static_fdb;                // in the order they were added
+  std::vector<StaticFdbEntry> static_fdb;               // in the order they were added
 };
 
 struct Adapter {
   std::shared_ptr<const DeviceProfile> profile;
-  std::string profile_source;       // built-in name or file path, for saving
-  Bdf slot;                         // function 0 of the adapter
+  std::string profile_source;  // built-in name or file path, for saving
+  Bdf slot;                    // function 0 of the adapter
   uint64_t mmio_base = 0;
   std::vector<Port> ports;
 };
@@ -77,7 +77,7 @@ struct FunctionRef {
   Bdf bdf;
   const ConfigSpace* config = nullptr;
   const PciBridge* bridge = nullptr;
-  const Port* port = nullptr;           // PF, or the VF's PF
+  const Port* port = nullptr;  // PF, or the VF's PF
   const VirtualFunction* vf = nullptr;
 };
 
@@ -124,7 +124,7 @@ class Card {
   unsigned host_page_shift_;
   Topology topology_;
   std::vector<Adapter> adapters_;
-  int next_ifindex_ = 2;  // 1 is the host's loopback
+  int next_ifindex_ = 2;      // 1 is the host's loopback
   MmioAllocator io_{0x3000};  // the host's 64 KiB I/O space, shared by all adapters
 };
 

@@ -14,7 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-void Print(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+void Print(const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+}
 
 // Calls the daemon; on a transport failure prints why and returns nullopt.
 std::optional<json> Ask(const Context& ctx, const json& request) {
@@ -26,7 +28,9 @@ std::optional<json> Ask(const Context& ctx, const json& request) {
   return *r;
 }
 
-bool Failed(const json& r) { return !r.value("ok", false); }
+bool Failed(const json& r) {
+  return !r.value("ok", false);
+}
 
 int Usage(const char* text) {
   std::fprintf(stderr, "Usage: %s\n", text);
@@ -53,7 +57,8 @@ int LspciCommand(const Context& ctx, const std::vector<std::string>& args) {
 // cat; `softvf sriov PF ATTR VALUE` writes one like echo, with the same errors.
 int SriovCommand(const Context& ctx, const std::vector<std::string>& args) {
   if (args.empty() || args.size() > 3)
-    return Usage("softvf sriov PF [totalvfs|numvfs|offset|stride|vf_device|drivers_autoprobe [VALUE]]");
+    return Usage(
+        "softvf sriov PF [totalvfs|numvfs|offset|stride|vf_device|drivers_autoprobe [VALUE]]");
   const std::string& dev = args[0];
   if (args.size() == 3) {
     auto r = Ask(ctx, {{"op", "sriov_write"}, {"dev", dev}, {"attr", args[1]}, {"value", args[2]}});
@@ -65,7 +70,8 @@ int SriovCommand(const Context& ctx, const std::vector<std::string>& args) {
         return 1;
       }
       std::string attr = e.value("attr", "sriov_" + args[1]);
-      std::fprintf(stderr, "softvf: %s: write error: %s\n", attr.c_str(), e["error"].get<std::string>().c_str());
+      std::fprintf(stderr, "softvf: %s: write error: %s\n", attr.c_str(),
+                   e["error"].get<std::string>().c_str());
       if (e["message"] != e["error"])
         std::fprintf(stderr, "softvf: kernel: %s\n", e["message"].get<std::string>().c_str());
       return 1;
@@ -91,7 +97,8 @@ int SriovCommand(const Context& ctx, const std::vector<std::string>& args) {
   } else if (args.size() == 2) {
     Print((*r)["attrs"][0][1].get<std::string>());
   } else {
-    for (const json& a : (*r)["attrs"]) Print(a[0].get<std::string>() + ": " + a[1].get<std::string>());
+    for (const json& a : (*r)["attrs"])
+      Print(a[0].get<std::string>() + ": " + a[1].get<std::string>());
   }
   return 0;
 }
@@ -111,7 +118,8 @@ int LinkShow(const Context& ctx, std::vector<std::string> args, int show_stats) 
     std::fprintf(stderr, "%s\n", (*r)["message"].get<std::string>().c_str());
     return 1;
   }
-  Print(ctx.json ? RenderLinksJson((*r)["links"], show_stats) : RenderLinksText((*r)["links"], show_stats));
+  Print(ctx.json ? RenderLinksJson((*r)["links"], show_stats)
+                 : RenderLinksText((*r)["links"], show_stats));
   return 0;
 }
 
@@ -131,7 +139,8 @@ int LinkSet(const Context& ctx, const std::vector<std::string>& args) {
       const json& link = (*r)["links"][0];
       if (!link.contains("vfinfo_list")) return std::nullopt;
       for (const json& v : link["vfinfo_list"])
-        if (v["vf"] == vf) return VfRates{v["min_tx_rate"].get<int64_t>(), v["max_tx_rate"].get<int64_t>(), true};
+        if (v["vf"] == vf)
+          return VfRates{v["min_tx_rate"].get<int64_t>(), v["max_tx_rate"].get<int64_t>(), true};
       return VfRates{0, 0, false};
     };
   };
@@ -164,11 +173,14 @@ int LinkCommand(const Context& ctx, const std::vector<std::string>& all_args) {
   std::vector<std::string> args;
   int show_stats = 0;
   for (const std::string& a : all_args) {
-    if (a == "-s" || a == "-stats" || a == "-statistics") ++show_stats;
-    else args.push_back(a);
+    if (a == "-s" || a == "-stats" || a == "-statistics")
+      ++show_stats;
+    else
+      args.push_back(a);
   }
   if (args.empty() || args[0] == "show" || args[0] == "list" || args[0] == "lst")
-    return LinkShow(ctx, args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end()),
+    return LinkShow(ctx,
+                    args.empty() ? args : std::vector<std::string>(args.begin() + 1, args.end()),
                     show_stats);
   if (args[0] == "set") return LinkSet(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
   std::fprintf(stderr, "Command \"%s\" is unknown, try \"softvf link help\".\n", args[0].c_str());
@@ -199,7 +211,8 @@ int IommuCommand(const Context& ctx, const std::vector<std::string>& args) {
 
 namespace {
 // "PF vf N" at the front of args; nullopt (after printing usage) when malformed.
-std::optional<std::pair<std::string, int>> PfVf(const std::vector<std::string>& args, const char* usage) {
+std::optional<std::pair<std::string, int>> PfVf(const std::vector<std::string>& args,
+                                                const char* usage) {
   std::optional<int> vf;
   if (args.size() >= 3 && args[1] == "vf") vf = GetInteger(args[2]);
   if (!vf || *vf < 0) {
@@ -228,8 +241,13 @@ int AttachCommand(const Context& ctx, const std::vector<std::string>& args) {
   if (args.size() < 5 || args.size() > 6 || args[3] != "vhost-user" ||
       (args.size() == 6 && args[5] != "server" && args[5] != "client"))
     return Usage(usage);
-  return Simple(ctx, {{"op", "attach"}, {"dev", pv->first}, {"vf", pv->second}, {"path", args[4]},
-                      {"mode", args.size() == 6 ? args[5] : "server"}}, "attach");
+  return Simple(ctx,
+                {{"op", "attach"},
+                 {"dev", pv->first},
+                 {"vf", pv->second},
+                 {"path", args[4]},
+                 {"mode", args.size() == 6 ? args[5] : "server"}},
+                "attach");
 }
 
 int DetachCommand(const Context& ctx, const std::vector<std::string>& args) {
@@ -241,7 +259,8 @@ int DetachCommand(const Context& ctx, const std::vector<std::string>& args) {
 
 // `softvf stats [PF [vf N]]`, laid out like `ethtool -S`.
 int StatsCommand(const Context& ctx, const std::vector<std::string>& args) {
-  if (args.size() != 0 && args.size() != 1 && args.size() != 3) return Usage("softvf stats [PF [vf N]]");
+  if (args.size() != 0 && args.size() != 1 && args.size() != 3)
+    return Usage("softvf stats [PF [vf N]]");
   json req = {{"op", "stats"}};
   if (!args.empty()) req["dev"] = args[0];
   std::optional<int> only;

@@ -1,11 +1,12 @@
 #include "cli/ip_args.h"
 
+#include <strings.h>
+
 #include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <strings.h>
 
 namespace softvf::cli {
 
@@ -17,7 +18,9 @@ constexpr int kExitHelper = 1;
 IpError Invarg(const std::string& msg, const std::string& arg) {
   return {"Error: argument \"" + arg + "\" is wrong: " + msg + "\n", kExitInvarg};
 }
-IpError Incomplete() { return {"Command line is not complete. Try option \"help\"\n", kExitInvarg}; }
+IpError Incomplete() {
+  return {"Command line is not complete. Try option \"help\"\n", kExitInvarg};
+}
 
 // A cursor over argv with iproute2's NEXT_ARG / NEXT_ARG_OK / PREV_ARG.
 struct Argv {
@@ -47,8 +50,9 @@ std::optional<IpError> ParseLladdr(const std::string& text, std::string& out_mac
     rest = rest.substr(colon + 1);
   }
   if (bytes.size() != 6)
-    return IpError{"Invalid address length " + std::to_string(bytes.size()) + " - must be 6 bytes\n",
-                   kExitHelper};
+    return IpError{
+        "Invalid address length " + std::to_string(bytes.size()) + " - must be 6 bytes\n",
+        kExitHelper};
   char buf[18];
   std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2],
                 bytes[3], bytes[4], bytes[5]);
@@ -59,8 +63,8 @@ std::optional<IpError> ParseLladdr(const std::string& text, std::string& out_mac
 // ll_proto_a2n: a name from iproute2's table (case-insensitive) or a number.
 std::optional<uint16_t> ParseProto(const std::string& s) {
   static const std::pair<const char*, uint16_t> kNames[] = {
-      {"802.1Q", 0x8100}, {"802.1ad", 0x88a8}, {"ip", 0x0800}, {"arp", 0x0806},
-      {"ipv6", 0x86dd},   {"rarp", 0x8035},    {"all", 0x0003}, {"802_2", 0x0004},
+      {"802.1Q", 0x8100}, {"802.1ad", 0x88a8}, {"ip", 0x0800},      {"arp", 0x0806},
+      {"ipv6", 0x86dd},   {"rarp", 0x8035},    {"all", 0x0003},     {"802_2", 0x0004},
       {"loop", 0x0060},   {"lldp", 0x88cc},    {"mpls_uc", 0x8847}, {"mpls_mc", 0x8848}};
   for (auto [name, id] : kNames)
     if (strcasecmp(name, s.c_str()) == 0) return id;
@@ -115,8 +119,10 @@ std::optional<IpError> ParseVlanInfo(Argv& a, nlohmann::json& out) {
 }
 
 std::optional<IpError> OnOff(const char* what, const std::string& v, bool& out) {
-  if (v == "on") out = true;
-  else if (v == "off") out = false;
+  if (v == "on")
+    out = true;
+  else if (v == "off")
+    out = false;
   else
     return IpError{std::string("Error: argument of \"") + what +
                        "\" must be one of \"off\", \"on\", not \"" + v + "\"\n",
@@ -130,8 +136,10 @@ std::optional<IpError> ParseVf(int vf, Argv& a, const std::string& dev, const Ra
   size_t start = a.i;
   bool new_rate_api = false, override_legacy = false;
   for (size_t j = a.i + 1; j < a.v.size(); ++j) {
-    if (Matches(a.v[j], "max_tx_rate")) new_rate_api = override_legacy = true;
-    else if (Matches(a.v[j], "min_tx_rate")) new_rate_api = true;
+    if (Matches(a.v[j], "max_tx_rate"))
+      new_rate_api = override_legacy = true;
+    else if (Matches(a.v[j], "min_tx_rate"))
+      new_rate_api = true;
   }
   int64_t min_rate = -1, max_rate = -1;
   req = {{"dev", dev}, {"vf", vf}};
@@ -161,8 +169,10 @@ std::optional<IpError> ParseVf(int vf, Argv& a, const std::string& dev, const Ra
       if (!a.Next()) return Incomplete();
       auto r = GetUnsigned(a.Cur());
       if (!r) return Invarg("Invalid \"rate\" value\n", a.Cur());
-      if (!new_rate_api) req["rate"] = *r;
-      else if (!override_legacy) max_rate = *r;
+      if (!new_rate_api)
+        req["rate"] = *r;
+      else if (!override_legacy)
+        max_rate = *r;
     } else if (Matches(w, "max_tx_rate")) {
       if (!a.Next()) return Incomplete();
       auto r = GetUnsigned(a.Cur());
@@ -174,7 +184,9 @@ std::optional<IpError> ParseVf(int vf, Argv& a, const std::string& dev, const Ra
       if (!r) return Invarg("Invalid \"min tx rate\" value\n", a.Cur());
       min_rate = *r;
     } else if (Matches(w, "spoofchk") || Matches(w, "query_rss") || Matches(w, "trust")) {
-      const char* key = Matches(w, "spoofchk") ? "spoofchk" : Matches(w, "query_rss") ? "query_rss" : "trust";
+      const char* key = Matches(w, "spoofchk")    ? "spoofchk"
+                        : Matches(w, "query_rss") ? "query_rss"
+                                                  : "trust";
       if (!a.Next()) return Incomplete();
       bool on;
       if (auto e = OnOff(key, a.Cur(), on)) return e;
@@ -182,10 +194,14 @@ std::optional<IpError> ParseVf(int vf, Argv& a, const std::string& dev, const Ra
     } else if (Matches(w, "state")) {
       if (!a.Next()) return Incomplete();
       const std::string& s = a.Cur();
-      if (Matches(s, "auto")) req["state"] = 0;
-      else if (Matches(s, "enable")) req["state"] = 1;
-      else if (Matches(s, "disable")) req["state"] = 2;
-      else return Invarg("Invalid \"state\" value\n", s);
+      if (Matches(s, "auto"))
+        req["state"] = 0;
+      else if (Matches(s, "enable"))
+        req["state"] = 1;
+      else if (Matches(s, "disable"))
+        req["state"] = 2;
+      else
+        return Invarg("Invalid \"state\" value\n", s);
     } else if (Matches(w, "node_guid") || Matches(w, "port_guid")) {
       const char* key = Matches(w, "node_guid") ? "node_guid" : "port_guid";
       if (!a.Next()) return Incomplete();
@@ -199,13 +215,14 @@ std::optional<IpError> ParseVf(int vf, Argv& a, const std::string& dev, const Ra
   if (new_rate_api) {
     if (min_rate == -1 || max_rate == -1) {
       std::optional<VfRates> cur = rates(vf);
-      if (cur && !cur->found) return IpError{"Cannot find VF " + std::to_string(vf) + "\n", kExitHelper};
+      if (cur && !cur->found)
+        return IpError{"Cannot find VF " + std::to_string(vf) + "\n", kExitHelper};
       if (min_rate == -1) min_rate = cur ? cur->min : 0;
       if (max_rate == -1) max_rate = cur ? cur->max : 0;
     }
     if (max_rate && min_rate > max_rate)
-      return IpError{"Invalid min_tx_rate " + std::to_string(min_rate) + " - must be <= max_tx_rate " +
-                         std::to_string(max_rate) + "\n",
+      return IpError{"Invalid min_tx_rate " + std::to_string(min_rate) +
+                         " - must be <= max_tx_rate " + std::to_string(max_rate) + "\n",
                      kExitHelper};
     req["min_tx_rate"] = min_rate;
     req["max_tx_rate"] = max_rate;
@@ -226,7 +243,8 @@ std::optional<int> GetInteger(const std::string& s) {
   errno = 0;
   char* end = nullptr;
   long v = std::strtol(s.c_str(), &end, 0);
-  if (end == s.c_str() || *end || errno == ERANGE || v > INT_MAX || v < INT_MIN) return std::nullopt;
+  if (end == s.c_str() || *end || errno == ERANGE || v > INT_MAX || v < INT_MIN)
+    return std::nullopt;
   return static_cast<int>(v);
 }
 
@@ -250,13 +268,15 @@ LinkSetResult ParseLinkSet(const std::vector<std::string>& args,
       if (!a.Next()) return {std::nullopt, Incomplete()};
       if (!dev.empty())
         return {std::nullopt, IpError{"Error: either \"dev\" is duplicate, or \"" + a.Cur() +
-                                          "\" is a garbage.\n", kExitInvarg}};
+                                          "\" is a garbage.\n",
+                                      kExitInvarg}};
       dev = a.Cur();
     } else if (w == "vf") {
       if (!a.Next()) return {std::nullopt, Incomplete()};
       auto vf = GetInteger(a.Cur());
       if (!vf) return {std::nullopt, Invarg("Invalid \"vf\" value\n", a.Cur())};
-      if (dev.empty()) return {std::nullopt, IpError{"Error: argument \"dev\" is required\n", kExitInvarg}};
+      if (dev.empty())
+        return {std::nullopt, IpError{"Error: argument \"dev\" is required\n", kExitInvarg}};
       nlohmann::json req;
       if (auto e = ParseVf(*vf, a, dev, rates_for(dev), req)) return {std::nullopt, e};
       out.requests.push_back(req);
@@ -265,8 +285,9 @@ LinkSetResult ParseLinkSet(const std::vector<std::string>& args,
         dev = w;
         continue;
       }
-      return {std::nullopt, IpError{"Error: either \"dev\" is duplicate, or \"" + w +
-                                        "\" is a garbage.\n", kExitInvarg}};
+      return {std::nullopt,
+              IpError{"Error: either \"dev\" is duplicate, or \"" + w + "\" is a garbage.\n",
+                      kExitInvarg}};
     }
   }
   if (dev.empty())
@@ -282,10 +303,13 @@ IpError Duparg(const std::string& key, const std::string& arg) {
   return {"Error: duplicate \"" + key + "\": \"" + arg + "\" is the second value.\n", kExitInvarg};
 }
 IpError Duparg2(const std::string& key, const std::string& arg) {
-  return {"Error: either \"" + key + "\" is duplicate, or \"" + arg + "\" is a garbage.\n", kExitInvarg};
+  return {"Error: either \"" + key + "\" is duplicate, or \"" + arg + "\" is a garbage.\n",
+          kExitInvarg};
 }
 // The kernel's extack for a VID outside 1..4094 (br_fdb.c), as bridge prints it.
-IpError InvalidVlan() { return {"Error: invalid vlan id.\n", kExitInvarg}; }
+IpError InvalidVlan() {
+  return {"Error: invalid vlan id.\n", kExitInvarg};
+}
 
 }  // namespace
 
@@ -341,10 +365,11 @@ FdbParseResult ParseFdbModify(const std::string& cmd, const std::vector<std::str
   if (proto && !vlan)
     return {std::nullopt, IpError{"Error: \"proto\" needs \"vlan\".\n", kExitInvarg}};
   if (cmd != "del" && !vf && !port)
-    return {std::nullopt, IpError{"Error: fdb " + cmd + " needs \"vf N\" or \"port uplink|pf\".\n",
-                                  kExitInvarg}};
+    return {std::nullopt,
+            IpError{"Error: fdb " + cmd + " needs \"vf N\" or \"port uplink|pf\".\n", kExitInvarg}};
   char mac[18];
-  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+                b[5]);
   nlohmann::json req = {{"dev", *dev}, {"mac", mac}};
   if (vlan) req["vlan"] = *vlan;
   if (proto) req["vlan_protocol"] = *proto;

@@ -10,21 +10,29 @@ using ordered = nlohmann::ordered_json;
 
 namespace {
 
-std::string LinkStateName(int s) { return s == 0 ? "auto" : s == 1 ? "enable" : "disable"; }
+std::string LinkStateName(int s) {
+  return s == 0 ? "auto" : s == 1 ? "enable" : "disable";
+}
 
 void VfText(std::string& o, const json& v) {
   o += "\n    vf " + std::to_string(v["vf"].get<int>()) + " ";
-  o += "    link/ether " + v["mac"].get<std::string>() + " brd " + v["broadcast"].get<std::string>();
+  o +=
+      "    link/ether " + v["mac"].get<std::string>() + " brd " + v["broadcast"].get<std::string>();
   if (v["vlan"].get<int>()) o += ", vlan " + std::to_string(v["vlan"].get<int>());
   if (v["qos"].get<int>()) o += ", qos " + std::to_string(v["qos"].get<int>());
   if (v["vlan_proto"] != "802.1Q") o += ", vlan protocol " + v["vlan_proto"].get<std::string>();
-  if (v["tx_rate"].get<uint32_t>()) o += ", tx rate " + std::to_string(v["tx_rate"].get<uint32_t>()) + " (Mbps)";
-  if (v["max_tx_rate"].get<uint32_t>()) o += ", max_tx_rate " + std::to_string(v["max_tx_rate"].get<uint32_t>()) + "Mbps";
-  if (v["min_tx_rate"].get<uint32_t>()) o += ", min_tx_rate " + std::to_string(v["min_tx_rate"].get<uint32_t>()) + "Mbps";
-  if (!v["spoofchk"].is_null()) o += v["spoofchk"].get<bool>() ? ", spoof checking on" : ", spoof checking off";
+  if (v["tx_rate"].get<uint32_t>())
+    o += ", tx rate " + std::to_string(v["tx_rate"].get<uint32_t>()) + " (Mbps)";
+  if (v["max_tx_rate"].get<uint32_t>())
+    o += ", max_tx_rate " + std::to_string(v["max_tx_rate"].get<uint32_t>()) + "Mbps";
+  if (v["min_tx_rate"].get<uint32_t>())
+    o += ", min_tx_rate " + std::to_string(v["min_tx_rate"].get<uint32_t>()) + "Mbps";
+  if (!v["spoofchk"].is_null())
+    o += v["spoofchk"].get<bool>() ? ", spoof checking on" : ", spoof checking off";
   o += ", link-state " + LinkStateName(v["link_state"].get<int>());
   if (!v["trust"].is_null()) o += v["trust"].get<bool>() ? ", trust on" : ", trust off";
-  if (!v["rss_query_en"].is_null()) o += v["rss_query_en"].get<bool>() ? ", query_rss on" : ", query_rss off";
+  if (!v["rss_query_en"].is_null())
+    o += v["rss_query_en"].get<bool>() ? ", query_rss on" : ", query_rss off";
 }
 
 // ---------------------------------------------------------------- statistics (ip -s)
@@ -62,22 +70,25 @@ void Stats64Text(std::string& o, const json& s, const json* carrier_changes, int
   unsigned cols[8] = {10, 7, 6, 7, 7, 7, 10, 9};  // "*X errors:", packets, errors, dropped,
                                                   // heartbt, overrun, compressed, otherhost
   const uint64_t cc = carrier_changes ? carrier_changes->get<uint64_t>() : 0;
-  SizeColumns(cols, {Get(s, "rx_bytes"), Get(s, "rx_packets"), Get(s, "rx_errors"), Get(s, "rx_dropped"),
-                     Get(s, "rx_missed_errors"), Get(s, "multicast"), Get(s, "rx_compressed")});
+  SizeColumns(cols,
+              {Get(s, "rx_bytes"), Get(s, "rx_packets"), Get(s, "rx_errors"), Get(s, "rx_dropped"),
+               Get(s, "rx_missed_errors"), Get(s, "multicast"), Get(s, "rx_compressed")});
   if (show_stats > 1)
-    SizeColumns(cols, {0, Get(s, "rx_length_errors"), Get(s, "rx_crc_errors"), Get(s, "rx_frame_errors"),
-                       Get(s, "rx_fifo_errors"), Get(s, "rx_over_errors"), Get(s, "rx_nohandler"),
-                       Get(s, "rx_otherhost_dropped")});
-  SizeColumns(cols, {Get(s, "tx_bytes"), Get(s, "tx_packets"), Get(s, "tx_errors"), Get(s, "tx_dropped"),
-                     Get(s, "tx_carrier_errors"), Get(s, "collisions"), Get(s, "tx_compressed")});
+    SizeColumns(cols,
+                {0, Get(s, "rx_length_errors"), Get(s, "rx_crc_errors"), Get(s, "rx_frame_errors"),
+                 Get(s, "rx_fifo_errors"), Get(s, "rx_over_errors"), Get(s, "rx_nohandler"),
+                 Get(s, "rx_otherhost_dropped")});
+  SizeColumns(cols,
+              {Get(s, "tx_bytes"), Get(s, "tx_packets"), Get(s, "tx_errors"), Get(s, "tx_dropped"),
+               Get(s, "tx_carrier_errors"), Get(s, "collisions"), Get(s, "tx_compressed")});
   if (show_stats > 1)
-    SizeColumns(cols, {0, Get(s, "tx_aborted_errors"), Get(s, "tx_fifo_errors"), Get(s, "tx_window_errors"),
-                       Get(s, "tx_heartbeat_errors"), cc});
+    SizeColumns(cols, {0, Get(s, "tx_aborted_errors"), Get(s, "tx_fifo_errors"),
+                       Get(s, "tx_window_errors"), Get(s, "tx_heartbeat_errors"), cc});
 
   const uint64_t rx_compressed = Get(s, "rx_compressed"), tx_compressed = Get(s, "tx_compressed");
-  o += "\n    RX: " + Pad(cols[0] - 4, "bytes") + " " + Pad(cols[1], "packets") + " " + Pad(cols[2], "errors") +
-       " " + Pad(cols[3], "dropped") + " " + Pad(cols[4], "missed") + " " + Pad(cols[5], "mcast") + " " +
-       Pad(cols[6], rx_compressed ? "compressed" : "") + "\n    ";
+  o += "\n    RX: " + Pad(cols[0] - 4, "bytes") + " " + Pad(cols[1], "packets") + " " +
+       Pad(cols[2], "errors") + " " + Pad(cols[3], "dropped") + " " + Pad(cols[4], "missed") + " " +
+       Pad(cols[5], "mcast") + " " + Pad(cols[6], rx_compressed ? "compressed" : "") + "\n    ";
   Num(o, cols[0], Get(s, "rx_bytes"));
   Num(o, cols[1], Get(s, "rx_packets"));
   Num(o, cols[2], Get(s, "rx_errors"));
@@ -87,10 +98,11 @@ void Stats64Text(std::string& o, const json& s, const json* carrier_changes, int
   if (rx_compressed) Num(o, cols[6], rx_compressed);
   if (show_stats > 1) {
     const uint64_t nohandler = Get(s, "rx_nohandler"), otherhost = Get(s, "rx_otherhost_dropped");
-    o += "\n    RX errors:" + Pad(cols[0] - 10, "") + " " + Pad(cols[1], "length") + " " + Pad(cols[2], "crc") +
-         " " + Pad(cols[3], "frame") + " " + Pad(cols[4], "fifo") + " " + Pad(cols[5], "overrun") +
-         Pad(nohandler ? cols[6] + 1 : 0, nohandler ? " nohandler" : "") +
-         Pad(otherhost ? cols[7] + 1 : 0, otherhost ? " otherhost" : "") + "\n" + Pad(cols[0] + 5, "");
+    o += "\n    RX errors:" + Pad(cols[0] - 10, "") + " " + Pad(cols[1], "length") + " " +
+         Pad(cols[2], "crc") + " " + Pad(cols[3], "frame") + " " + Pad(cols[4], "fifo") + " " +
+         Pad(cols[5], "overrun") + Pad(nohandler ? cols[6] + 1 : 0, nohandler ? " nohandler" : "") +
+         Pad(otherhost ? cols[7] + 1 : 0, otherhost ? " otherhost" : "") + "\n" +
+         Pad(cols[0] + 5, "");
     Num(o, cols[1], Get(s, "rx_length_errors"));
     Num(o, cols[2], Get(s, "rx_crc_errors"));
     Num(o, cols[3], Get(s, "rx_frame_errors"));
@@ -99,9 +111,10 @@ void Stats64Text(std::string& o, const json& s, const json* carrier_changes, int
     if (nohandler) Num(o, cols[6], nohandler);
     if (otherhost) Num(o, cols[7], otherhost);
   }
-  o += "\n    TX: " + Pad(cols[0] - 4, "bytes") + " " + Pad(cols[1], "packets") + " " + Pad(cols[2], "errors") +
-       " " + Pad(cols[3], "dropped") + " " + Pad(cols[4], "carrier") + " " + Pad(cols[5], "collsns") + " " +
-       Pad(cols[6], tx_compressed ? "compressed" : "") + "\n    ";
+  o += "\n    TX: " + Pad(cols[0] - 4, "bytes") + " " + Pad(cols[1], "packets") + " " +
+       Pad(cols[2], "errors") + " " + Pad(cols[3], "dropped") + " " + Pad(cols[4], "carrier") +
+       " " + Pad(cols[5], "collsns") + " " + Pad(cols[6], tx_compressed ? "compressed" : "") +
+       "\n    ";
   Num(o, cols[0], Get(s, "tx_bytes"));
   Num(o, cols[1], Get(s, "tx_packets"));
   Num(o, cols[2], Get(s, "tx_errors"));
@@ -110,9 +123,10 @@ void Stats64Text(std::string& o, const json& s, const json* carrier_changes, int
   Num(o, cols[5], Get(s, "collisions"));
   if (tx_compressed) Num(o, cols[6], tx_compressed);
   if (show_stats > 1) {
-    o += "\n    TX errors:" + Pad(cols[0] - 10, "") + " " + Pad(cols[1], "aborted") + " " + Pad(cols[2], "fifo") +
-         " " + Pad(cols[3], "window") + " " + Pad(cols[4], "heartbt") + " " +
-         Pad(carrier_changes ? cols[5] : 0, carrier_changes ? "transns" : "") + "\n" + Pad(cols[0] + 5, "");
+    o += "\n    TX errors:" + Pad(cols[0] - 10, "") + " " + Pad(cols[1], "aborted") + " " +
+         Pad(cols[2], "fifo") + " " + Pad(cols[3], "window") + " " + Pad(cols[4], "heartbt") + " " +
+         Pad(carrier_changes ? cols[5] : 0, carrier_changes ? "transns" : "") + "\n" +
+         Pad(cols[0] + 5, "");
     Num(o, cols[1], Get(s, "tx_aborted_errors"));
     Num(o, cols[2], Get(s, "tx_fifo_errors"));
     Num(o, cols[3], Get(s, "tx_window_errors"));
@@ -221,13 +235,15 @@ std::string RenderLinksText(const json& links, int show_stats) {
       o += (first ? "" : ",") + f.get<std::string>();
       first = false;
     }
-    o += "> mtu " + std::to_string(l["mtu"].get<int>()) + " qdisc " + l["qdisc"].get<std::string>() +
-         " state " + l["operstate"].get<std::string>() + " mode " + l["linkmode"].get<std::string>() +
-         " group " + l["group"].get<std::string>() + " qlen " + std::to_string(l["txqlen"].get<int>());
+    o += "> mtu " + std::to_string(l["mtu"].get<int>()) + " qdisc " +
+         l["qdisc"].get<std::string>() + " state " + l["operstate"].get<std::string>() + " mode " +
+         l["linkmode"].get<std::string>() + " group " + l["group"].get<std::string>() + " qlen " +
+         std::to_string(l["txqlen"].get<int>());
     o += "\n    link/" + l["link_type"].get<std::string>() + " " + l["address"].get<std::string>() +
          " brd " + l["broadcast"].get<std::string>();
     if (show_stats && l.contains("stats64"))
-      Stats64Text(o, l["stats64"], l.contains("carrier_changes") ? &l["carrier_changes"] : nullptr, show_stats);
+      Stats64Text(o, l["stats64"], l.contains("carrier_changes") ? &l["carrier_changes"] : nullptr,
+                  show_stats);
     if (l.contains("vfinfo_list"))
       for (const json& v : l["vfinfo_list"]) {
         VfText(o, v);
@@ -246,8 +262,9 @@ std::string RenderLinksJson(const json& links, int show_stats) {
                             "group", "txqlen", "link_type", "address", "broadcast"})
       o[key] = l[key];
     if (show_stats && l.contains("stats64"))
-      o["stats64"] = Stats64Json(l["stats64"], l.contains("carrier_changes") ? &l["carrier_changes"] : nullptr,
-                                 show_stats);
+      o["stats64"] =
+          Stats64Json(l["stats64"], l.contains("carrier_changes") ? &l["carrier_changes"] : nullptr,
+                      show_stats);
     if (l.contains("vfinfo_list")) {
       ordered list = ordered::array();
       for (const json& v : l["vfinfo_list"]) list.push_back(VfJson(v, show_stats));
@@ -260,7 +277,9 @@ std::string RenderLinksJson(const json& links, int show_stats) {
 
 namespace {
 
-std::string U(const json& v) { return std::to_string(v.get<uint64_t>()); }
+std::string U(const json& v) {
+  return std::to_string(v.get<uint64_t>());
+}
 
 }  // namespace
 
@@ -280,10 +299,11 @@ std::string RenderFdbText(const json& pfs) {
       o += "\n";
     }
     const json& st = pf["stats"];
-    o += dev + ": fdb " + U(pf["used"]) + "/" + U(pf["capacity"]) + " entries used (" + U(pf["static"]) +
-         " static, " + U(pf["learned"]) + " learned), aging " + U(pf["aging_time"]) + "s; learned " +
-         U(st["learned"]) + " moved " + U(st["moved"]) + " learn_full " + U(st["learn_full"]) +
-         " static_hold " + U(st["static_hold"]) + " aged " + U(st["aged"]) + "\n";
+    o += dev + ": fdb " + U(pf["used"]) + "/" + U(pf["capacity"]) + " entries used (" +
+         U(pf["static"]) + " static, " + U(pf["learned"]) + " learned), aging " +
+         U(pf["aging_time"]) + "s; learned " + U(st["learned"]) + " moved " + U(st["moved"]) +
+         " learn_full " + U(st["learn_full"]) + " static_hold " + U(st["static_hold"]) + " aged " +
+         U(st["aged"]) + "\n";
   }
   return o;
 }
@@ -292,17 +312,21 @@ std::string RenderFdbJson(const json& pfs) {
   ordered out = ordered::array();
   for (const json& pf : pfs) {
     ordered p;
-    for (const char* key : {"dev", "capacity", "used", "static", "learned", "aging_time"}) p[key] = pf[key];
+    for (const char* key : {"dev", "capacity", "used", "static", "learned", "aging_time"})
+      p[key] = pf[key];
     ordered st;
-    for (const char* key : {"learned", "moved", "learn_full", "static_hold", "aged"}) st[key] = pf["stats"][key];
+    for (const char* key : {"learned", "moved", "learn_full", "static_hold", "aged"})
+      st[key] = pf["stats"][key];
     p["stats"] = st;
     ordered entries = ordered::array();
     for (const json& e : pf["entries"]) {
       ordered j;
       j["mac"] = e["mac"];
       j["ifname"] = pf["dev"];
-      if (e.contains("vf")) j["vf"] = e["vf"];
-      else j["port"] = e["port"];
+      if (e.contains("vf"))
+        j["vf"] = e["vf"];
+      else
+        j["port"] = e["port"];
       if (e["vlan"].get<int>()) {
         j["vlan"] = e["vlan"];
         if (e.contains("vlan_protocol")) j["vlan_protocol"] = e["vlan_protocol"];

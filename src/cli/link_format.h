@@ -2,9 +2,8 @@
 // `ip link show` text (ip/ipaddress.c print_linkinfo + print_vfinfo) and `ip -j` JSON.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace softvf::cli {
 

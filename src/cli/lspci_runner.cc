@@ -118,7 +118,8 @@ int RunLspci(const std::string& dump, const nlohmann::json& functions,
     for (std::string& s : argv_s) argv.push_back(s.data());
     argv.push_back(nullptr);
     execvp("lspci", argv.data());
-    std::fprintf(stderr, "softvf lspci: cannot run lspci (%s); install pciutils\n", std::strerror(errno));
+    std::fprintf(stderr, "softvf lspci: cannot run lspci (%s); install pciutils\n",
+                 std::strerror(errno));
     _exit(127);
   }
   close(out[1]);
@@ -131,7 +132,8 @@ int RunLspci(const std::string& dump, const nlohmann::json& functions,
   close(err[0]);
   for (size_t pos = 0; pos < errors.size();) {
     size_t nl = errors.find('\n', pos);
-    std::string line = errors.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos + 1);
+    std::string line =
+        errors.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos + 1);
     pos = nl == std::string::npos ? errors.size() : nl + 1;
     if (line.find("libkmod") == std::string::npos) std::fputs(line.c_str(), stderr);
   }

@@ -3,10 +3,9 @@
 // carry — the bound driver, which real lspci reads from sysfs — is added where lspci puts it.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace softvf::cli {
 

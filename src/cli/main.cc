@@ -15,9 +15,12 @@ namespace {
 std::vector<std::string> TakeGlobalFlags(std::vector<std::string> args, softvf::cli::Context& ctx) {
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "-j" || args[i] == "--json" || args[i] == "-json") ctx.json = true;
-    else if (args[i] == "--control" && i + 1 < args.size()) ctx.socket = args[++i];
-    else rest.push_back(args[i]);
+    if (args[i] == "-j" || args[i] == "--json" || args[i] == "-json")
+      ctx.json = true;
+    else if (args[i] == "--control" && i + 1 < args.size())
+      ctx.socket = args[++i];
+    else
+      rest.push_back(args[i]);
   }
   return rest;
 }
@@ -33,8 +36,7 @@ int main(int argc, char** argv) {
   const std::string default_socket =
       env_socket && *env_socket ? env_socket : softvf::control::kDefaultSocketPath;
   softvf::cli::Context ctx{default_socket, false};
-  app.add_option("--control", ctx.socket, "control socket of the daemon")
-      ->capture_default_str();
+  app.add_option("--control", ctx.socket, "control socket of the daemon")->capture_default_str();
   app.add_flag("-j,--json", ctx.json, "JSON output (iproute2's keys for link show)");
 
   softvf::DaemonOptions daemon;

@@ -16,7 +16,9 @@ class MacAddress {
 
   // Parses the canonical "xx:xx:xx:xx:xx:xx" form (one or two hex digits per byte).
   static std::optional<MacAddress> Parse(std::string_view text);
-  static constexpr MacAddress Broadcast() { return MacAddress({0xff, 0xff, 0xff, 0xff, 0xff, 0xff}); }
+  static constexpr MacAddress Broadcast() {
+    return MacAddress({0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  }
 
   const std::array<uint8_t, 6>& bytes() const { return bytes_; }
   bool is_zero() const;

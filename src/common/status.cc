@@ -9,6 +9,8 @@ std::string Status::errno_text() const {
   return std::strerror(errnum_);
 }
 
-std::string Status::message() const { return message_.empty() ? errno_text() : message_; }
+std::string Status::message() const {
+  return message_.empty() ? errno_text() : message_;
+}
 
 }  // namespace softvf

@@ -35,8 +35,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   const T& value() const& { return std::get<0>(v_); }
@@ -51,10 +51,10 @@ class Result {
   std::variant<T, Status> v_;
 };
 
-#define SOFTVF_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::softvf::Status _st = (expr);          \
-    if (!_st.ok()) return _st;              \
+#define SOFTVF_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::softvf::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 }  // namespace softvf

@@ -30,10 +30,14 @@ void ReadBridge(const TomlTable& t, Card& card) {
   BridgeSpec spec;
   spec.bdf = ReadBdf(t, "bdf", false);
   std::string type = t.String("type", "root_port");
-  if (type == "root_port") spec.type = pci::PcieType::kRootPort;
-  else if (type == "switch_upstream") spec.type = pci::PcieType::kUpstreamPort;
-  else if (type == "switch_downstream") spec.type = pci::PcieType::kDownstreamPort;
-  else t.Fail("type", "must be root_port, switch_upstream or switch_downstream");
+  if (type == "root_port")
+    spec.type = pci::PcieType::kRootPort;
+  else if (type == "switch_upstream")
+    spec.type = pci::PcieType::kUpstreamPort;
+  else if (type == "switch_downstream")
+    spec.type = pci::PcieType::kDownstreamPort;
+  else
+    t.Fail("type", "must be root_port, switch_upstream or switch_downstream");
   spec.secondary_bus = static_cast<uint8_t>(t.Uint("secondary_bus", 0xff));
   spec.subordinate_bus = static_cast<uint8_t>(t.Uint("subordinate_bus", 0xff, spec.secondary_bus));
   spec.acs = t.Bool("acs", true);
@@ -52,7 +56,8 @@ std::shared_ptr<const DeviceProfile> ReadAdapterProfile(const TomlTable& t, cons
       builtin ? BuiltinProfile(t.String("profile")) : Status::Ok();
   if (file) {
     source = t.String("profile_file");
-    std::string path = (!source.empty() && source[0] == '/') || base.empty() ? source : base + "/" + source;
+    std::string path =
+        (!source.empty() && source[0] == '/') || base.empty() ? source : base + "/" + source;
     p = LoadProfileFile(path);
   } else {
     source = t.String("profile");
@@ -91,14 +96,17 @@ void ApplyVf(const TomlTable& t, Card& card, Port& port) {
     c.vlan = VfChange::Vlan{static_cast<uint32_t>(t.Uint("vlan", 0xffffffff, 0)),
                             static_cast<uint32_t>(t.Uint("qos", 0xffffffff, 0)), kEthP8021Q};
     std::string proto = t.String("proto", "802.1Q");
-    if (proto == "802.1ad") c.vlan->proto = kEthP8021AD;
-    else if (proto != "802.1Q") t.Fail("proto", "must be 802.1Q or 802.1ad");
+    if (proto == "802.1ad")
+      c.vlan->proto = kEthP8021AD;
+    else if (proto != "802.1Q")
+      t.Fail("proto", "must be 802.1Q or 802.1ad");
     apply(t.Has("vlan") ? "vlan" : "qos", c);
   }
   if (t.Has("min_tx_rate") || t.Has("max_tx_rate")) {
     VfChange c = base();
-    c.rate = VfChange::Rate{static_cast<uint32_t>(t.Uint("min_tx_rate", 0xffffffff, cfg.min_tx_rate)),
-                            static_cast<uint32_t>(t.Uint("max_tx_rate", 0xffffffff, cfg.max_tx_rate))};
+    c.rate =
+        VfChange::Rate{static_cast<uint32_t>(t.Uint("min_tx_rate", 0xffffffff, cfg.min_tx_rate)),
+                       static_cast<uint32_t>(t.Uint("max_tx_rate", 0xffffffff, cfg.max_tx_rate))};
     apply(t.Has("max_tx_rate") ? "max_tx_rate" : "min_tx_rate", c);
   }
   if (t.Has("spoofchk")) {
@@ -150,9 +158,11 @@ void ReadFdbEntry(const TomlTable& t, Port& port) {
   StaticFdbEntry e;
   auto mac = MacAddress::Parse(t.String("mac"));
   if (!mac) t.Fail("mac", "\"" + t.String("mac") + "\" is not a MAC address");
-  if (mac->is_multicast()) t.Fail("mac", mac->ToString() + " is a multicast address (the FDB holds unicast)");
+  if (mac->is_multicast())
+    t.Fail("mac", mac->ToString() + " is a multicast address (the FDB holds unicast)");
   e.mac = *mac;
-  if (t.Has("vf") == t.Has("port")) t.Fail(t.Has("vf") ? "port" : "vf", "give exactly one of vf or port");
+  if (t.Has("vf") == t.Has("port"))
+    t.Fail(t.Has("vf") ? "port" : "vf", "give exactly one of vf or port");
   if (t.Has("vf")) {
     e.vf = static_cast<uint16_t>(t.Uint("vf", 0xffff));
     if (e.vf >= pf.host().num_vfs)
@@ -160,9 +170,12 @@ void ReadFdbEntry(const TomlTable& t, Port& port) {
                        std::to_string(pf.host().num_vfs) + ")");
   } else {
     std::string p = t.String("port");
-    if (p == "uplink") e.target = StaticFdbEntry::Target::kUplink;
-    else if (p == "pf") e.target = StaticFdbEntry::Target::kPf;
-    else t.Fail("port", "must be \"uplink\" or \"pf\"");
+    if (p == "uplink")
+      e.target = StaticFdbEntry::Target::kUplink;
+    else if (p == "pf")
+      e.target = StaticFdbEntry::Target::kPf;
+    else
+      t.Fail("port", "must be \"uplink\" or \"pf\"");
   }
   if (t.Has("vlan")) {
     e.vlan = static_cast<uint16_t>(t.Uint("vlan", 4094));
@@ -170,14 +183,18 @@ void ReadFdbEntry(const TomlTable& t, Port& port) {
   }
   if (t.Has("proto")) {
     std::string proto = t.String("proto");
-    if (proto == "802.1ad") e.vlan_proto = kEthP8021AD;
-    else if (proto != "802.1Q") t.Fail("proto", "must be 802.1Q or 802.1ad");
+    if (proto == "802.1ad")
+      e.vlan_proto = kEthP8021AD;
+    else if (proto != "802.1Q")
+      t.Fail("proto", "must be 802.1Q or 802.1ad");
     if (!t.Has("vlan")) t.Fail("proto", "needs vlan");
   }
   for (const StaticFdbEntry& other : port.static_fdb)
-    if (other.SameKey(e)) t.Fail("mac", e.mac.ToString() + " is already in this port's fdb for that VLAN");
+    if (other.SameKey(e))
+      t.Fail("mac", e.mac.ToString() + " is already in this port's fdb for that VLAN");
   if (port.static_fdb.size() >= pf.profile().mac_filters)
-    t.Fail("mac", "the fdb holds " + std::to_string(pf.profile().mac_filters) + " entries (mac_filters)");
+    t.Fail("mac",
+           "the fdb holds " + std::to_string(pf.profile().mac_filters) + " entries (mac_filters)");
   port.static_fdb.push_back(e);
 }
 
@@ -218,12 +235,14 @@ void ReadAdapter(const TomlTable& t, Card& card, const std::string& base) {
   Bdf slot = ReadBdf(t, "slot", true);
   int ports = static_cast<int>(t.Uint("ports", 8, profile->ports));
   if (ports == 0) t.Fail("ports", "an adapter has at least one port");
-  uint64_t mmio = t.Uint("mmio_base", 0xffffffffffffull, 0x80000000ull + 0x10000000ull * card.adapters().size());
+  uint64_t mmio = t.Uint("mmio_base", 0xffffffffffffull,
+                         0x80000000ull + 0x10000000ull * card.adapters().size());
   std::vector<TomlTable> port_tables = t.Tables("port");
   std::vector<PortSpec> specs(ports);
   std::vector<const TomlTable*> by_function(ports, nullptr);
   for (const TomlTable& p : port_tables) {
-    p.AllowOnly({"function", "name", "mac", "mtu", "driver", "drivers_autoprobe", "numvfs", "vf", "fdb"});
+    p.AllowOnly(
+        {"function", "name", "mac", "mtu", "driver", "drivers_autoprobe", "numvfs", "vf", "fdb"});
     uint64_t fn = p.Uint("function", 7);
     if (fn >= static_cast<uint64_t>(ports))
       p.Fail("function", "the adapter has " + std::to_string(ports) + " ports (functions 0.." +
@@ -259,7 +278,8 @@ Result<std::unique_ptr<Card>> LoadCardText(const std::string& text, const std::s
     if (auto host = root.Table("host")) {
       host->AllowOnly({"page_size"});
       uint64_t page = host->Uint("page_size", uint64_t{1} << 30, 4096);
-      if (page < 4096 || (page & (page - 1))) host->Fail("page_size", "must be a power of two >= 4096");
+      if (page < 4096 || (page & (page - 1)))
+        host->Fail("page_size", "must be a power of two >= 4096");
       page_shift = static_cast<unsigned>(__builtin_ctzll(page));
     }
     auto card = std::make_unique<Card>(page_shift);
@@ -307,9 +327,12 @@ std::string Quote(const std::string& s) {
 
 const char* BridgeType(pci::PcieType t) {
   switch (t) {
-    case pci::PcieType::kUpstreamPort: return "switch_upstream";
-    case pci::PcieType::kDownstreamPort: return "switch_downstream";
-    default: return "root_port";
+    case pci::PcieType::kUpstreamPort:
+      return "switch_upstream";
+    case pci::PcieType::kDownstreamPort:
+      return "switch_downstream";
+    default:
+      return "root_port";
   }
 }
 
@@ -331,8 +354,13 @@ void SaveVf(std::ostringstream& o, const Port& port, const VirtualFunction& vf) 
   if (c.max_tx_rate != d.max_tx_rate) o << "max_tx_rate = " << c.max_tx_rate << "\n";
   if (c.spoofchk != d.spoofchk) o << "spoofchk = " << (c.spoofchk ? "true" : "false") << "\n";
   if (c.link_state != d.link_state)
-    o << "state = " << (c.link_state == LinkState::kEnable ? "\"enable\"" : c.link_state == LinkState::kDisable ? "\"disable\"" : "\"auto\"") << "\n";
-  if (c.rss_query_en != d.rss_query_en) o << "query_rss = " << (c.rss_query_en ? "true" : "false") << "\n";
+    o << "state = "
+      << (c.link_state == LinkState::kEnable    ? "\"enable\""
+          : c.link_state == LinkState::kDisable ? "\"disable\""
+                                                : "\"auto\"")
+      << "\n";
+  if (c.rss_query_en != d.rss_query_en)
+    o << "query_rss = " << (c.rss_query_en ? "true" : "false") << "\n";
   if (c.trust != d.trust) o << "trust = " << (c.trust ? "true" : "false") << "\n";
   if (consumer) o << "consumer = " << Quote(vf.consumer()) << "\n";
   if (vhost) {
@@ -350,8 +378,9 @@ std::string SaveCardText(const Card& card) {
   for (const PciBridge& b : card.topology().bridges()) {
     const BridgeSpec& s = b.spec();
     o << "\n[[bridge]]\nbdf = " << Quote(s.bdf.ToString()) << "\ntype = \"" << BridgeType(s.type)
-      << "\"\nsecondary_bus = " << Hex(s.secondary_bus, 2) << "\nsubordinate_bus = "
-      << Hex(s.subordinate_bus, 2) << "\nacs = " << (s.acs ? "true" : "false")
+      << "\"\nsecondary_bus = " << Hex(s.secondary_bus, 2)
+      << "\nsubordinate_bus = " << Hex(s.subordinate_bus, 2)
+      << "\nacs = " << (s.acs ? "true" : "false")
       << "\nari_forwarding = " << (s.ari_forwarding ? "true" : "false")
       << "\nmultifunction = " << (s.multifunction ? "true" : "false")
       << "\nvendor_id = " << Hex(s.vendor_id, 4) << "\ndevice_id = " << Hex(s.device_id, 4) << "\n";
@@ -360,21 +389,27 @@ std::string SaveCardText(const Card& card) {
     // A built-in profile is saved by name, anything else as the file it came from.
     const std::vector<std::string> builtins = BuiltinProfileNames();
     bool builtin = std::find(builtins.begin(), builtins.end(), a.profile_source) != builtins.end();
-    o << "\n[[adapter]]\n" << (builtin ? "profile = " : "profile_file = ")
-      << Quote(a.profile_source) << "\nslot = \"" << a.slot.ToString().substr(0, 10)
-      << "\"\nports = " << a.ports.size() << "\nmmio_base = " << Hex(a.mmio_base) << "\n";
+    o << "\n[[adapter]]\n"
+      << (builtin ? "profile = " : "profile_file = ") << Quote(a.profile_source) << "\nslot = \""
+      << a.slot.ToString().substr(0, 10) << "\"\nports = " << a.ports.size()
+      << "\nmmio_base = " << Hex(a.mmio_base) << "\n";
     for (const Port& p : a.ports) {
       const PhysicalFunction& pf = *p.pf;
-      o << "\n[[adapter.port]]\nfunction = " << unsigned{pf.bdf().function()} << "\nname = "
-        << Quote(p.netdev) << "\nmac = " << Quote(p.mac.ToString()) << "\nmtu = " << p.mtu << "\n";
-      if (pf.host().driver != pf.profile().driver.name) o << "driver = " << Quote(pf.host().driver) << "\n";
+      o << "\n[[adapter.port]]\nfunction = " << unsigned{pf.bdf().function()}
+        << "\nname = " << Quote(p.netdev) << "\nmac = " << Quote(p.mac.ToString())
+        << "\nmtu = " << p.mtu << "\n";
+      if (pf.host().driver != pf.profile().driver.name)
+        o << "driver = " << Quote(pf.host().driver) << "\n";
       if (!pf.host().drivers_autoprobe) o << "drivers_autoprobe = false\n";
       if (pf.host().num_vfs) o << "numvfs = " << pf.host().num_vfs << "\n";
       for (uint16_t i = 0; i < pf.host().num_vfs; ++i) SaveVf(o, p, pf.vfs()[i]);
       for (const StaticFdbEntry& e : p.static_fdb) {
         o << "\n[[adapter.port.fdb]]\nmac = " << Quote(e.mac.ToString()) << "\n";
-        if (e.target == StaticFdbEntry::Target::kVf) o << "vf = " << e.vf << "\n";
-        else o << "port = " << (e.target == StaticFdbEntry::Target::kUplink ? "\"uplink\"" : "\"pf\"") << "\n";
+        if (e.target == StaticFdbEntry::Target::kVf)
+          o << "vf = " << e.vf << "\n";
+        else
+          o << "port = " << (e.target == StaticFdbEntry::Target::kUplink ? "\"uplink\"" : "\"pf\"")
+            << "\n";
         if (e.vlan) {
           o << "vlan = " << e.vlan << "\n";
           if (e.vlan_proto == kEthP8021AD) o << "proto = \"802.1ad\"\n";

@@ -18,10 +18,13 @@ BarSpec ReadBar(const TomlTable& t, bool vf) {
   bar.size = t.Uint("size", uint64_t{1} << 40);
   if (bar.size == 0 || (bar.size & (bar.size - 1))) t.Fail("size", "must be a power of two");
   std::string type = t.String("type", "mem32");
-  if (type == "mem64") bar.is_64bit = true;
-  else if (type == "io" && !vf) bar.is_io = true;
-  else if (type != "mem32") t.Fail("type", vf ? "must be mem32 or mem64 (VFs have no I/O space)"
-                                              : "must be mem32, mem64 or io");
+  if (type == "mem64")
+    bar.is_64bit = true;
+  else if (type == "io" && !vf)
+    bar.is_io = true;
+  else if (type != "mem32")
+    t.Fail("type",
+           vf ? "must be mem32 or mem64 (VFs have no I/O space)" : "must be mem32, mem64 or io");
   if (bar.is_64bit && bar.index == 5) t.Fail("index", "a 64-bit BAR cannot start in slot 5");
   bar.prefetchable = t.Bool("prefetchable", false);
   if (bar.size < 16 && !bar.is_io) t.Fail("size", "memory BARs are at least 16 bytes");
@@ -52,14 +55,20 @@ void ReadDriver(const TomlTable& t, DriverSpec& d) {
   d.link_speed_mbps = static_cast<uint32_t>(t.Uint("link_speed_mbps", 0xffffffff, 1000));
   d.vf_config = t.Bool("vf_config", true);
   for (const std::string& p : t.Strings("vlan_protocols")) {
-    if (p == "802.1ad") d.vlan_8021ad = true;
-    else if (p != "802.1Q") t.Fail("vlan_protocols", "\"" + p + "\" is not 802.1Q or 802.1ad");
+    if (p == "802.1ad")
+      d.vlan_8021ad = true;
+    else if (p != "802.1Q")
+      t.Fail("vlan_protocols", "\"" + p + "\" is not 802.1Q or 802.1ad");
   }
   std::string rate = t.String("rate", "min_max");
-  if (rate == "none") d.rate = DriverSpec::Rate::kNone;
-  else if (rate == "max") d.rate = DriverSpec::Rate::kMaxOnly;
-  else if (rate == "min_max") d.rate = DriverSpec::Rate::kMinMax;
-  else t.Fail("rate", "must be none, max or min_max");
+  if (rate == "none")
+    d.rate = DriverSpec::Rate::kNone;
+  else if (rate == "max")
+    d.rate = DriverSpec::Rate::kMaxOnly;
+  else if (rate == "min_max")
+    d.rate = DriverSpec::Rate::kMinMax;
+  else
+    t.Fail("rate", "must be none, max or min_max");
   d.min_max_tx_rate = static_cast<uint32_t>(t.Uint("min_max_tx_rate", 0xffffffff, 0));
   d.rate_limited_by_link = t.Bool("rate_limited_by_link", false);
   d.link_state = t.Bool("link_state", true);
@@ -72,14 +81,14 @@ void ReadDriver(const TomlTable& t, DriverSpec& d) {
 void ReadSriov(const TomlTable& t, DeviceProfile& p) {
   t.AllowOnly({"total_vfs", "initial_vfs", "first_vf_offset", "vf_stride", "ari_first_vf_offset",
                "ari_vf_stride", "port_vf_offset_step", "supported_page_sizes",
-               "ari_capable_hierarchy_preserved",
-               "vf_bar"});
+               "ari_capable_hierarchy_preserved", "vf_bar"});
   SriovSpec& s = p.sriov;
   s.total_vfs = static_cast<uint16_t>(t.Uint("total_vfs", 0xffff));
   s.initial_vfs = static_cast<uint16_t>(t.Uint("initial_vfs", 0xffff, s.total_vfs));
   s.first_vf_offset = static_cast<uint16_t>(t.Uint("first_vf_offset", 0xffff));
   s.vf_stride = static_cast<uint16_t>(t.Uint("vf_stride", 0xffff));
-  s.ari_first_vf_offset = static_cast<uint16_t>(t.Uint("ari_first_vf_offset", 0xffff, s.first_vf_offset));
+  s.ari_first_vf_offset =
+      static_cast<uint16_t>(t.Uint("ari_first_vf_offset", 0xffff, s.first_vf_offset));
   s.ari_vf_stride = static_cast<uint16_t>(t.Uint("ari_vf_stride", 0xffff, s.vf_stride));
   s.port_vf_offset_step = static_cast<uint16_t>(t.Uint("port_vf_offset_step", 0xffff, 0));
   s.supported_page_sizes = static_cast<uint32_t>(t.Uint("supported_page_sizes", 0xffffffff, 0x553));
@@ -110,13 +119,19 @@ void ReadCapabilities(const TomlTable& t, DeviceProfile& p) {
   if (c.sriov == 0) t.Fail("sriov", "an SR-IOV PF needs its SR-IOV capability");
   c.acs = ext_cap("acs", 0);
   // Extended capabilities must not overlap each other.
-  struct Ext { const char* key; uint16_t at; uint16_t size; };
-  const Ext ext[] = {{"aer", c.aer, 0x48}, {"ari", c.ari, 8}, {"acs", c.acs, 8}, {"sriov", c.sriov, 0x40}};
+  struct Ext {
+    const char* key;
+    uint16_t at;
+    uint16_t size;
+  };
+  const Ext ext[] = {
+      {"aer", c.aer, 0x48}, {"ari", c.ari, 8}, {"acs", c.acs, 8}, {"sriov", c.sriov, 0x40}};
   // The extended capability list starts at 0x100 (PCIe Base 7.6); software stops at a
   // hole there, so some capability must sit exactly at 0x100.
   bool at_start = false;
   for (const Ext& e : ext) at_start |= e.at == 0x100;
-  if (!at_start) t.Fail("sriov", "the extended capability list must start at 0x100 (put aer there)");
+  if (!at_start)
+    t.Fail("sriov", "the extended capability list must start at 0x100 (put aer there)");
   for (const Ext& a : ext)
     for (const Ext& b : ext)
       if (&a < &b && a.at && b.at && a.at < b.at + b.size && b.at < a.at + a.size)
@@ -128,11 +143,12 @@ std::shared_ptr<const DeviceProfile> ReadProfile(const TomlTable& root) {
   auto p = std::make_shared<DeviceProfile>();
   auto dev = root.Table("device");
   if (!dev) root.Fail("device", "missing [device] table");
-  dev->AllowOnly({"name", "description", "vendor_id", "device_id", "vf_device_id",
-                  "subsystem_vendor_id", "subsystem_id", "revision", "class", "vendor_name",
-                  "device_name", "vf_device_name", "ports", "pf_msix_vectors", "vf_msix_vectors",
-                  "msix_bar", "vf_msix_bar",
-                  "queues_per_vf", "mac_filters", "vlan_filters", "flr", "mf_endpoint_acs_quirk"});
+  dev->AllowOnly({"name",         "description",          "vendor_id",       "device_id",
+                  "vf_device_id", "subsystem_vendor_id",  "subsystem_id",    "revision",
+                  "class",        "vendor_name",          "device_name",     "vf_device_name",
+                  "ports",        "pf_msix_vectors",      "vf_msix_vectors", "msix_bar",
+                  "vf_msix_bar",  "queues_per_vf",        "mac_filters",     "vlan_filters",
+                  "flr",          "mf_endpoint_acs_quirk"});
   p->name = dev->String("name");
   p->description = dev->String("description", "");
   p->vendor_id = static_cast<uint16_t>(dev->Uint("vendor_id", 0xfffe));

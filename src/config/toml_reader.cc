@@ -38,7 +38,8 @@ std::string TomlTable::String(const std::string& key, std::optional<std::string>
   return std::string(*n->value<std::string_view>());
 }
 
-uint64_t TomlTable::Uint(const std::string& key, uint64_t max, std::optional<uint64_t> fallback) const {
+uint64_t TomlTable::Uint(const std::string& key, uint64_t max,
+                         std::optional<uint64_t> fallback) const {
   const toml::node* n = Node(key);
   if (!n) {
     if (fallback) return *fallback;

@@ -3,13 +3,13 @@
 // Only the loaders include it; toml++ stays out of every other translation unit.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace softvf::config {
 

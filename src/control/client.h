@@ -1,9 +1,8 @@
 // The CLI's side of the control protocol.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "common/status.h"
 

@@ -22,9 +22,13 @@ Json ErrorResponse(int errnum, const std::string& message) {
               {"message", message.empty() ? Status::Errno(errnum).errno_text() : message}};
 }
 
-Json ErrorResponse(const Status& status) { return ErrorResponse(status.errnum(), status.message()); }
+Json ErrorResponse(const Status& status) {
+  return ErrorResponse(status.errnum(), status.message());
+}
 
-Json OkResponse() { return Json{{"ok", true}}; }
+Json OkResponse() {
+  return Json{{"ok", true}};
+}
 
 ControlServer::~ControlServer() {
   for (Client& c : clients_) close(c.fd);
@@ -100,7 +104,8 @@ std::string ControlServer::HandleLine(const std::string& line) {
   } else {
     auto it = commands_.find(request["op"].get<std::string>());
     if (it == commands_.end()) {
-      response = ErrorResponse(EOPNOTSUPP, "unknown op \"" + request["op"].get<std::string>() + "\"");
+      response =
+          ErrorResponse(EOPNOTSUPP, "unknown op \"" + request["op"].get<std::string>() + "\"");
     } else {
       for (const std::string& arg : it->second.required) {
         if (!request.contains(arg)) {
@@ -163,7 +168,8 @@ bool ControlServer::Serve(Client& c) {
       if (c.in.size() > kMaxRequestBytes) {
         WriteAll(c.fd, ErrorResponse(EMSGSIZE, "request larger than " +
                                                    std::to_string(kMaxRequestBytes) + " bytes")
-                               .dump() + "\n");
+                               .dump() +
+                           "\n");
         return false;
       }
       continue;
@@ -190,8 +196,10 @@ void ControlServer::Run(int stop_fd) {
       Client& c = clients_[i];
       bool open = true;
       if (i + 2 < fds.size() && fds[i + 2].revents) open = Serve(c);
-      if (open) keep.push_back(std::move(c));
-      else close(c.fd);
+      if (open)
+        keep.push_back(std::move(c));
+      else
+        close(c.fd);
     }
     clients_ = std::move(keep);
   }

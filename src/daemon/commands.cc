@@ -116,7 +116,8 @@ VfChange ChangeFromRequest(const Json& req) {
   }
   if (req.contains("rate")) c.legacy_rate = req["rate"].get<uint32_t>();
   if (req.contains("max_tx_rate"))
-    c.rate = VfChange::Rate{req.at("min_tx_rate").get<uint32_t>(), req["max_tx_rate"].get<uint32_t>()};
+    c.rate =
+        VfChange::Rate{req.at("min_tx_rate").get<uint32_t>(), req["max_tx_rate"].get<uint32_t>()};
   if (req.contains("spoofchk")) c.spoofchk = req["spoofchk"].get<bool>();
   if (req.contains("state")) c.link_state = req["state"].get<uint32_t>();
   if (req.contains("query_rss")) c.rss_query_en = req["query_rss"].get<bool>();
@@ -128,7 +129,8 @@ VfChange ChangeFromRequest(const Json& req) {
 
 Json LinkSet(DaemonState& s, const Json& req) {
   Port* port = FindPortOrNull(s, req);
-  if (!port) return ErrorResponse(ENODEV, "Cannot find device \"" + req["dev"].get<std::string>() + "\"");
+  if (!port)
+    return ErrorResponse(ENODEV, "Cannot find device \"" + req["dev"].get<std::string>() + "\"");
   VfChange change = ChangeFromRequest(req);
   PhysicalFunction& pf = *port->pf;
   uint32_t num = pf.host().num_vfs;
@@ -154,7 +156,8 @@ Json LinkSet(DaemonState& s, const Json& req) {
 Json Attach(DaemonState& s, const Json& req) {
   Port* port = FindPortOrNull(s, req);
   if (!port) return NoSuchDevice(req);
-  VhostUserAttachment how{req.at("path").get<std::string>(), req.value("mode", "server") != "client"};
+  VhostUserAttachment how{req.at("path").get<std::string>(),
+                          req.value("mode", "server") != "client"};
   Status st = s.dataplane->Attach(*port, req.at("vf").get<uint16_t>(), how);
   s.netdevs.Sync(*s.card);
   return st.ok() ? OkResponse() : ErrorResponse(st);
@@ -172,10 +175,11 @@ Json Stats(DaemonState& s, const Json& req) {
   Json out = OkResponse();
   Json pfs = Json::array();
   for (const Port* p : s.card->AllPorts()) {
-    if (req.contains("dev") && !(p->netdev == req["dev"] || p->pf->bdf() == Bdf::Parse(req["dev"].get<std::string>())))
+    if (req.contains("dev") &&
+        !(p->netdev == req["dev"] || p->pf->bdf() == Bdf::Parse(req["dev"].get<std::string>())))
       continue;
-    pfs.push_back(Json{{"dev", p->netdev}, {"pf", p->pf->bdf().ToString()},
-                       {"vfs", s.dataplane->Stats(*p)}});
+    pfs.push_back(
+        Json{{"dev", p->netdev}, {"pf", p->pf->bdf().ToString()}, {"vfs", s.dataplane->Stats(*p)}});
   }
   if (pfs.empty() && req.contains("dev")) return NoSuchDevice(req);
   out["pfs"] = pfs;
@@ -195,8 +199,10 @@ Result<StaticFdbEntry> FdbEntryFromRequest(const Json& req, bool need_target) {
     e.vlan = static_cast<uint16_t>(vid);
   }
   std::string proto = req.value("vlan_protocol", "802.1Q");
-  if (proto == "802.1ad") e.vlan_proto = kEthP8021AD;
-  else if (proto != "802.1Q") return Status::Errno(EPROTONOSUPPORT, "vlan protocol must be 802.1Q or 802.1ad");
+  if (proto == "802.1ad")
+    e.vlan_proto = kEthP8021AD;
+  else if (proto != "802.1Q")
+    return Status::Errno(EPROTONOSUPPORT, "vlan protocol must be 802.1Q or 802.1ad");
   if (req.contains("vf")) {
     int64_t vf = req["vf"].get<int64_t>();
     if (vf < 0 || vf > 0xffff) return Status::Errno(ENODEV, "no VF " + std::to_string(vf));
@@ -204,9 +210,12 @@ Result<StaticFdbEntry> FdbEntryFromRequest(const Json& req, bool need_target) {
     e.vf = static_cast<uint16_t>(vf);
   } else if (req.contains("port")) {
     std::string port = req["port"].get<std::string>();
-    if (port == "uplink") e.target = StaticFdbEntry::Target::kUplink;
-    else if (port == "pf") e.target = StaticFdbEntry::Target::kPf;
-    else return Status::Errno(EINVAL, "port must be uplink or pf");
+    if (port == "uplink")
+      e.target = StaticFdbEntry::Target::kUplink;
+    else if (port == "pf")
+      e.target = StaticFdbEntry::Target::kPf;
+    else
+      return Status::Errno(EINVAL, "port must be uplink or pf");
   } else if (need_target) {
     return Status::Errno(EINVAL, "an entry needs a target: vf N, port uplink or port pf");
   }
@@ -293,7 +302,8 @@ Json Lspci(DaemonState& s, const Json&) {
 Json Save(DaemonState& s, const Json& req) {
   std::string path = req.contains("path") ? req["path"].get<std::string>() : s.config_path;
   if (path.empty())
-    return ErrorResponse(EINVAL, "the daemon runs the built-in example card; name a file to save to");
+    return ErrorResponse(EINVAL,
+                         "the daemon runs the built-in example card; name a file to save to");
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

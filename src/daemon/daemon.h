@@ -6,7 +6,7 @@
 namespace softvf {
 
 struct DaemonOptions {
-  std::string config_path;   // "" = the built-in example card
+  std::string config_path;  // "" = the built-in example card
   std::string control_path;
 };
 

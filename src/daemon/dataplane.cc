@@ -20,9 +20,12 @@ eswitch::VlanId FdbVlan(const StaticFdbEntry& e) {
 
 eswitch::PortId FdbPort(const StaticFdbEntry& e) {
   switch (e.target) {
-    case StaticFdbEntry::Target::kUplink: return eswitch::PortId::Uplink();
-    case StaticFdbEntry::Target::kPf: return eswitch::PortId::PfHost();
-    case StaticFdbEntry::Target::kVf: break;
+    case StaticFdbEntry::Target::kUplink:
+      return eswitch::PortId::Uplink();
+    case StaticFdbEntry::Target::kPf:
+      return eswitch::PortId::PfHost();
+    case StaticFdbEntry::Target::kVf:
+      break;
   }
   return eswitch::PortId::Vf(e.vf);
 }
@@ -69,16 +72,16 @@ Status Dataplane::Attach(Port& port, uint16_t vf, const VhostUserAttachment& how
     return Status::Errno(ENODEV, port.netdev + " has no VF " + std::to_string(vf) + " (numvfs is " +
                                      std::to_string(pf.host().num_vfs) + ")");
   if (port.attachments.count(vf))
-    return Status::Errno(EBUSY, "VF " + std::to_string(vf) + " is already attached to " +
-                                    port.attachments[vf].path);
+    return Status::Errno(
+        EBUSY, "VF " + std::to_string(vf) + " is already attached to " + port.attachments[vf].path);
   SOFTVF_RETURN_IF_ERROR(card_.AssignVf(port, vf, "vhost-user:" + how.path));
   const DeviceProfile& profile = pf.profile();
   vhost_user::BackendOptions options;
   options.queue_pairs = std::min<int>(profile.queues_per_vf, vhost_user::kMaxQueuePairs);
   options.mac = VfNetdevs::NetdevMac(port, vf, 0);
   options.mtu = static_cast<uint16_t>(port.mtu);
-  auto vp = std::make_unique<VfPort>(how.path, how.server ? vhost_user::Mode::kServer
-                                                          : vhost_user::Mode::kClient, options);
+  auto vp = std::make_unique<VfPort>(
+      how.path, how.server ? vhost_user::Mode::kServer : vhost_user::Mode::kClient, options);
   Status st = vp->Open();
   Worker* worker = st.ok() ? WorkerFor(port, true) : nullptr;
   if (st.ok() && !worker) st = Status::Errno(EINVAL, "no switch for " + port.netdev);
@@ -94,7 +97,8 @@ Status Dataplane::Attach(Port& port, uint16_t vf, const VhostUserAttachment& how
 
 Status Dataplane::Detach(Port& port, uint16_t vf) {
   if (!port.attachments.count(vf))
-    return Status::Errno(ENODEV, "VF " + std::to_string(vf) + " of " + port.netdev + " is not attached");
+    return Status::Errno(ENODEV,
+                         "VF " + std::to_string(vf) + " of " + port.netdev + " is not attached");
   if (Worker* w = WorkerFor(port, false)) w->Call([vf](Worker& wk) { wk.Detach(vf); });
   port.attachments.erase(vf);
   return card_.ReleaseVf(port, vf);
@@ -112,7 +116,8 @@ Status Dataplane::AttachConfigured() {
         card_.ReleaseVf(p, vf);
         Status st = Attach(p, vf, how);
         if (!st.ok())
-          return Status::Errno(st.errnum(), p.netdev + " vf " + std::to_string(vf) + ": " + st.message());
+          return Status::Errno(st.errnum(),
+                               p.netdev + " vf " + std::to_string(vf) + ": " + st.message());
       }
     }
   return Status::Ok();
@@ -166,8 +171,10 @@ nlohmann::json Dataplane::Stats(const Port& port) {
       out.push_back(s);
     }
   };
-  if (w) w->Call([&](Worker& wk) { fill(&wk); });
-  else fill(nullptr);
+  if (w)
+    w->Call([&](Worker& wk) { fill(&wk); });
+  else
+    fill(nullptr);
   return out;
 }
 
@@ -197,8 +204,10 @@ Status Dataplane::FdbAdd(Port& port, const StaticFdbEntry& entry, bool replace) 
   if (!st.ok()) return st;
   auto same = [&](const StaticFdbEntry& e) { return e.SameKey(entry); };
   auto it = std::find_if(port.static_fdb.begin(), port.static_fdb.end(), same);
-  if (it != port.static_fdb.end()) *it = entry;
-  else port.static_fdb.push_back(entry);
+  if (it != port.static_fdb.end())
+    *it = entry;
+  else
+    port.static_fdb.push_back(entry);
   return Status::Ok();
 }
 
@@ -213,7 +222,8 @@ Status Dataplane::FdbDel(Port& port, const StaticFdbEntry& key, bool match_targe
       if (match_target && fdb.Lookup(FdbVlan(key), key.mac, now) != FdbPort(key)) return;
       st = fdb.Remove(FdbVlan(key), key.mac, now);
     });
-  if (st.ok()) std::erase_if(port.static_fdb, [&](const StaticFdbEntry& e) { return e.SameKey(key); });
+  if (st.ok())
+    std::erase_if(port.static_fdb, [&](const StaticFdbEntry& e) { return e.SameKey(key); });
   return st;
 }
 
@@ -235,9 +245,11 @@ nlohmann::json Dataplane::FdbShow(const Port& port) {
       capacity = fdb.capacity();
       aging_ns = fdb.aging_ns();
     });
-  std::sort(entries.begin(), entries.end(), [](const eswitch::FdbEntry& a, const eswitch::FdbEntry& b) {
-    return std::tuple(a.port, a.vlan.raw(), a.mac.bytes()) < std::tuple(b.port, b.vlan.raw(), b.mac.bytes());
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const eswitch::FdbEntry& a, const eswitch::FdbEntry& b) {
+              return std::tuple(a.port, a.vlan.raw(), a.mac.bytes()) <
+                     std::tuple(b.port, b.vlan.raw(), b.mac.bytes());
+            });
   json list = json::array();
   uint32_t statics = 0;
   for (const eswitch::FdbEntry& e : entries) {
@@ -248,7 +260,8 @@ nlohmann::json Dataplane::FdbShow(const Port& port) {
     j["port"] = eswitch::PortName(e.port);
     if (e.port.is_vf()) j["vf"] = e.port.vf_index();
     j["state"] = e.is_static ? "static" : "learned";
-    if (!e.is_static) j["age"] = (now > e.last_seen_ns ? now - e.last_seen_ns : 0) / 1'000'000'000ull;
+    if (!e.is_static)
+      j["age"] = (now > e.last_seen_ns ? now - e.last_seen_ns : 0) / 1'000'000'000ull;
     statics += e.is_static;
     list.push_back(j);
   }
@@ -257,8 +270,11 @@ nlohmann::json Dataplane::FdbShow(const Port& port) {
   out["static"] = statics;
   out["learned"] = entries.size() - statics;
   out["aging_time"] = aging_ns / 1'000'000'000ull;
-  out["stats"] = json{{"learned", stats.learned}, {"moved", stats.moved}, {"learn_full", stats.learn_full},
-                      {"static_hold", stats.static_hold}, {"aged", stats.aged}};
+  out["stats"] = json{{"learned", stats.learned},
+                      {"moved", stats.moved},
+                      {"learn_full", stats.learn_full},
+                      {"static_hold", stats.static_hold},
+                      {"aged", stats.aged}};
   out["entries"] = list;
   return out;
 }

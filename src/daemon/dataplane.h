@@ -1,13 +1,12 @@
 // Dataplane: the running data path of the card — one Worker per PF, started on the first
-// attach or the first static FDB entry of that PF (from `softvf fdb add` or the file). The control plane (daemon thread) changes it only through
-// the worker's Call(), which runs between bursts.
+// attach or the first static FDB entry of that PF (from `softvf fdb add` or the file). The control
+// plane (daemon thread) changes it only through the worker's Call(), which runs between bursts.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "card/card.h"
 #include "common/status.h"

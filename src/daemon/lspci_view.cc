@@ -33,8 +33,9 @@ void AppendFunction(std::string& out, const FunctionRef& f) {
   // pciutils' dump reader wants text after the address, as `lspci -x` writes a name there.
   out += f.bdf.ToString();
   out += f.kind == FunctionRef::Kind::kBridge ? " bridge\n"
-         : f.kind == FunctionRef::Kind::kPf   ? " pf " + f.port->netdev + "\n"
-                                              : " vf " + std::to_string(f.vf->index()) + " of " + f.port->netdev + "\n";
+         : f.kind == FunctionRef::Kind::kPf
+             ? " pf " + f.port->netdev + "\n"
+             : " vf " + std::to_string(f.vf->index()) + " of " + f.port->netdev + "\n";
   char buf[64];
   for (size_t at = 0; at < end; at += 16) {
     int n = std::snprintf(buf, sizeof buf, at < 0x100 ? "%02zx:" : "%03zx:", at);
@@ -50,9 +51,12 @@ void AppendFunction(std::string& out, const FunctionRef& f) {
 
 const char* UseName(GroupMember::Use u) {
   switch (u) {
-    case GroupMember::Use::kUnbound: return "unbound";
-    case GroupMember::Use::kHostDriver: return "host";
-    case GroupMember::Use::kConsumer: return "consumer";
+    case GroupMember::Use::kUnbound:
+      return "unbound";
+    case GroupMember::Use::kHostDriver:
+      return "host";
+    case GroupMember::Use::kConsumer:
+      return "consumer";
   }
   return "unbound";
 }
@@ -105,9 +109,11 @@ nlohmann::json LspciFunctions(const Card& card) {
         j["physfn"] = f.port->pf->bdf().ToString();
         j["vf"] = f.vf->index();
         j["driver"] = m.use == GroupMember::Use::kHostDriver ? p.driver.vf_driver
-                      : m.use == GroupMember::Use::kConsumer ? "vfio-pci" : "";
+                      : m.use == GroupMember::Use::kConsumer ? "vfio-pci"
+                                                             : "";
         if (m.use == GroupMember::Use::kConsumer) j["consumer"] = f.vf->consumer();
-        if (m.use == GroupMember::Use::kHostDriver) j["netdev"] = Card::VfNetdevName(*f.port, f.vf->index());
+        if (m.use == GroupMember::Use::kHostDriver)
+          j["netdev"] = Card::VfNetdevName(*f.port, f.vf->index());
         j["module"] = p.driver.vf_driver;
         j["vendor"] = p.vendor_name;
         j["device"] = p.vf_device_name;

@@ -7,9 +7,8 @@
 // dump carries those, as lspci on a real host displays them.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "card/card.h"
 

@@ -116,20 +116,25 @@ std::pair<uint64_t, uint64_t> Drops(const json& c) {  // {rx_dropped, tx_dropped
 
 json VfStatsFromCounters(const json& c) {
   auto [rx_dropped, tx_dropped] = Drops(c);
-  return json{{"rx_packets", Counter(c, "tx_packets")}, {"tx_packets", Counter(c, "rx_packets")},
-              {"rx_bytes", Counter(c, "tx_bytes")},     {"tx_bytes", Counter(c, "rx_bytes")},
-              {"broadcast", Counter(c, "tx_broadcast")}, {"multicast", Counter(c, "tx_multicast")},
-              {"rx_dropped", rx_dropped},               {"tx_dropped", tx_dropped}};
+  return json{{"rx_packets", Counter(c, "tx_packets")},
+              {"tx_packets", Counter(c, "rx_packets")},
+              {"rx_bytes", Counter(c, "tx_bytes")},
+              {"tx_bytes", Counter(c, "rx_bytes")},
+              {"broadcast", Counter(c, "tx_broadcast")},
+              {"multicast", Counter(c, "tx_multicast")},
+              {"rx_dropped", rx_dropped},
+              {"tx_dropped", tx_dropped}};
 }
 
 json LinkStats64FromCounters(const json& c) {
   auto [rx_dropped, tx_dropped] = Drops(c);
   json s;
-  for (const char* zero : {"rx_errors", "tx_errors", "collisions", "rx_length_errors", "rx_over_errors",
-                           "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors", "rx_missed_errors",
-                           "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",
-                           "tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
-                           "rx_nohandler", "rx_otherhost_dropped"})
+  for (const char* zero :
+       {"rx_errors", "tx_errors", "collisions", "rx_length_errors", "rx_over_errors",
+        "rx_crc_errors", "rx_frame_errors", "rx_fifo_errors", "rx_missed_errors",
+        "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors", "tx_heartbeat_errors",
+        "tx_window_errors", "rx_compressed", "tx_compressed", "rx_nohandler",
+        "rx_otherhost_dropped"})
     s[zero] = 0;
   s["rx_packets"] = Counter(c, "tx_packets");
   s["tx_packets"] = Counter(c, "rx_packets");

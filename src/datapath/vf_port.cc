@@ -15,9 +15,13 @@ using vhost_user::Mode;
 VfPort::VfPort(std::string path, Mode mode, const vhost_user::BackendOptions& options)
     : endpoint_(std::move(path), mode), backend_(options, this) {}
 
-VfPort::~VfPort() { Drop(); }
+VfPort::~VfPort() {
+  Drop();
+}
 
-int VfPort::kick_fd(int ring) const { return ready_[ring] ? backend_.vring(ring).kick_fd : -1; }
+int VfPort::kick_fd(int ring) const {
+  return ready_[ring] ? backend_.vring(ring).kick_fd : -1;
+}
 
 bool VfPort::TryAccept() {
   if (conn_) return false;
@@ -71,16 +75,20 @@ void VfPort::Sync() {
       std::vector<virtio::MemoryRegionFd> regions;
       for (const vhost_user::MappedRegion& r : backend_.memory())
         regions.push_back({virtio::GuestAddress(r.region.guest_phys_addr), r.region.memory_size,
-                           virtio::UserAddress(r.region.userspace_addr), r.region.mmap_offset, r.fd});
+                           virtio::UserAddress(r.region.userspace_addr), r.region.mmap_offset,
+                           r.fd});
       auto map = virtio::GuestMemoryMap::Map(regions);
-      if (map.ok()) mem_ = *map;
-      else ++stats_.protocol_errors;  // unmappable memory: its rings cannot run
+      if (map.ok())
+        mem_ = *map;
+      else
+        ++stats_.protocol_errors;  // unmappable memory: its rings cannot run
     }
   }
   uint64_t f = backend_.acked_features();
   bool mrg = virtio::HasFeature(f, virtio::kNetFMrgRxbuf);
   header_len_ = virtio::NetHeaderLength(virtio::HasFeature(f, virtio::kFVersion1), mrg);
-  if (!rx_writer_ || rx_writer_->config().mergeable != mrg || rx_writer_->config().header_len != header_len_)
+  if (!rx_writer_ || rx_writer_->config().mergeable != mrg ||
+      rx_writer_->config().header_len != header_len_)
     rx_writer_ = std::make_unique<virtio::RxWriter>(virtio::RxConfig{mrg, header_len_});
   for (int i = 0; i < vhost_user::kMaxRings; ++i) {
     bool ready = mem_ && backend_.RingReady(i);
@@ -90,7 +98,8 @@ void VfPort::Sync() {
       auto avail = mem_->UserToGuest(virtio::UserAddress(v.addr.avail_user_addr), 1);
       auto used = mem_->UserToGuest(virtio::UserAddress(v.addr.used_user_addr), 1);
       uint16_t used_idx = 0;
-      if (used) mem_->CopyFrom(virtio::GuestAddress(used->value() + virtio::ring::kUsedIdx), &used_idx, 2);
+      if (used)
+        mem_->CopyFrom(virtio::GuestAddress(used->value() + virtio::ring::kUsedIdx), &used_idx, 2);
       virtio::SplitQueueConfig cfg{v.num,
                                    desc.value_or(virtio::GuestAddress(~0ull)),
                                    avail.value_or(virtio::GuestAddress(~0ull)),

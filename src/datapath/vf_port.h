@@ -25,8 +25,8 @@ struct VfPortStats {
   uint64_t connects = 0;
   uint64_t disconnects = 0;
   uint64_t protocol_errors = 0;
-  uint64_t queue_errors = 0;      // rings stopped because the guest broke them
-  uint64_t tx_bad_buffers = 0;    // TX chains too short for the header
+  uint64_t queue_errors = 0;    // rings stopped because the guest broke them
+  uint64_t tx_bad_buffers = 0;  // TX chains too short for the header
 };
 
 class VfPort : private vhost_user::RingListener {
@@ -78,8 +78,8 @@ class VfPort : private vhost_user::RingListener {
 
  private:
   void OnRingStop(int index, vhost_user::Vring& ring) override;
-  void Drop();     // the front end is gone or broke the protocol
-  void Sync();     // (re)configure queues after the backend's state changed
+  void Drop();  // the front end is gone or broke the protocol
+  void Sync();  // (re)configure queues after the backend's state changed
   void Signal(int ring);
 
   vhost_user::Endpoint endpoint_;

@@ -171,7 +171,8 @@ bool Worker::Burst(uint64_t now) {
       size_t n = p->PopTx(qp, chains_);
       if (n) {
         for (auto& q : ports_)
-          if (q && q.get() != p && q->rx_active) q->PrefetchRx(qp % q->queue_pairs(), static_cast<uint16_t>(n));
+          if (q && q.get() != p && q->rx_active)
+            q->PrefetchRx(qp % q->queue_pairs(), static_cast<uint16_t>(n));
       }
       // The guest's core just wrote these buffers: start every miss of the burst now so
       // they overlap, instead of paying them one frame at a time.
@@ -253,9 +254,15 @@ void Worker::PollEvents(int timeout_ms, bool with_kicks) {
     if (!fds[i].revents) continue;
     VfPort* p = src[i].kind == Source::kWake ? nullptr : ports_[src[i].vf].get();
     switch (src[i].kind) {
-      case Source::kWake: RunCommands(); break;
-      case Source::kListen: if (p) p->TryAccept(); break;
-      case Source::kConn: if (p) p->OnMessage(); break;
+      case Source::kWake:
+        RunCommands();
+        break;
+      case Source::kListen:
+        if (p) p->TryAccept();
+        break;
+      case Source::kConn:
+        if (p) p->OnMessage();
+        break;
       case Source::kKick: {
         uint64_t v;
         ssize_t r = read(fds[i].fd, &v, sizeof v);

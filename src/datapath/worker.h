@@ -7,15 +7,15 @@
 // the vhost-user sockets and its command eventfd — about 0% CPU on a quiet card.
 #pragma once
 
+#include <poll.h>
+
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <poll.h>
 #include <vector>
 
 #include "datapath/vf_port.h"
@@ -34,7 +34,8 @@ class Worker {
  public:
   static constexpr size_t kBurst = 32;
 
-  Worker(std::shared_ptr<const eswitch::PolicyTable> policies, const eswitch::Veb::Options& options);
+  Worker(std::shared_ptr<const eswitch::PolicyTable> policies,
+         const eswitch::Veb::Options& options);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -45,7 +45,9 @@ bool AcsPathEnabled(const Topology& topo, int bridge) {
 }
 
 // pci_acs_enabled for an endpoint: single-function endpoints are isolated by definition.
-bool EndpointAcsEnabled(const GroupMember& m) { return !m.multifunction || m.acs_enabled; }
+bool EndpointAcsEnabled(const GroupMember& m) {
+  return !m.multifunction || m.acs_enabled;
+}
 
 }  // namespace
 
@@ -72,16 +74,16 @@ std::vector<IommuGroup> ComputeIommuGroups(const Topology& topo,
       continue;
     }
     // Non-isolated functions of the same slot share a group.
-    bool isolated = m.is_bridge ? BridgeAcsEnabled(topo.bridges()[m.bridge_index])
-                                : EndpointAcsEnabled(m);
+    bool isolated =
+        m.is_bridge ? BridgeAcsEnabled(topo.bridges()[m.bridge_index]) : EndpointAcsEnabled(m);
     if (isolated || !m.multifunction) continue;
     for (size_t j = 0; j < n; ++j) {
       const GroupMember& o = members[j];
       if (j == i || o.bdf.domain() != m.bdf.domain() || o.bdf.bus() != m.bdf.bus() ||
           o.bdf.device() != m.bdf.device())
         continue;
-      bool o_isolated = o.is_bridge ? BridgeAcsEnabled(topo.bridges()[o.bridge_index])
-                                    : EndpointAcsEnabled(o);
+      bool o_isolated =
+          o.is_bridge ? BridgeAcsEnabled(topo.bridges()[o.bridge_index]) : EndpointAcsEnabled(o);
       if (!o_isolated) uf.Join(i, j);
     }
   }

@@ -18,13 +18,13 @@ namespace softvf {
 // One PCI function as the grouping sees it.
 struct GroupMember {
   Bdf bdf;
-  int upstream_bridge = -1;    // index into Topology::bridges(), -1 = on a root bus
+  int upstream_bridge = -1;  // index into Topology::bridges(), -1 = on a root bus
   bool is_bridge = false;
-  int bridge_index = -1;       // when is_bridge
+  int bridge_index = -1;  // when is_bridge
   bool multifunction = false;
-  bool acs_enabled = false;    // ACS flags enabled on the function itself, or a quirk
+  bool acs_enabled = false;  // ACS flags enabled on the function itself, or a quirk
   enum class Use : uint8_t { kUnbound, kHostDriver, kConsumer } use = Use::kUnbound;
-  std::string driver;          // host driver or consumer name
+  std::string driver;  // host driver or consumer name
 };
 
 struct IommuGroup {

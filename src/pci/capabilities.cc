@@ -12,7 +12,7 @@ constexpr uint32_t kExpDevCapFlr = 1u << 28;
 constexpr uint32_t kExpDevCap2Ari = 1u << 5;
 constexpr uint16_t kExpDevCtl2Ari = 1u << 5;
 constexpr uint16_t kAcsCap = 4, kAcsCtrl = 6;
-constexpr int kMaxStandardHops = 48;                              // (256 - 64) / 4
+constexpr int kMaxStandardHops = 48;  // (256 - 64) / 4
 constexpr int kMaxExtendedHops = (ConfigSpace::kSize - kExtCapStart) / 4;
 }  // namespace
 
@@ -101,13 +101,13 @@ void CapabilityBuilder::AddPcie(uint8_t offset, PcieType type, const PcieLink& l
 
 void CapabilityBuilder::AddAer(uint16_t offset) {
   LinkExtended(offset, kExtCapIdAer, 2);
-  cs_.SetW1cMask16(offset + 4, 0xffff);    // Uncorrectable Error Status (low half)
+  cs_.SetW1cMask16(offset + 4, 0xffff);  // Uncorrectable Error Status (low half)
   cs_.SetW1cMask16(offset + 6, 0x03ff);
-  cs_.SetWriteMask32(offset + 8, 0x03fff030);   // Uncorrectable Error Mask
-  cs_.Set32(offset + 12, 0x00462030);           // Uncorrectable Error Severity default
+  cs_.SetWriteMask32(offset + 8, 0x03fff030);  // Uncorrectable Error Mask
+  cs_.Set32(offset + 12, 0x00462030);          // Uncorrectable Error Severity default
   cs_.SetWriteMask32(offset + 12, 0x03fff030);
-  cs_.SetW1cMask16(offset + 16, 0xf1c1);        // Correctable Error Status
-  cs_.Set32(offset + 20, 0x00002000);           // Correctable Error Mask: Advisory masked
+  cs_.SetW1cMask16(offset + 16, 0xf1c1);  // Correctable Error Status
+  cs_.Set32(offset + 20, 0x00002000);     // Correctable Error Mask: Advisory masked
   cs_.SetWriteMask32(offset + 20, 0x0000f1c1);
 }
 
@@ -123,7 +123,9 @@ void CapabilityBuilder::AddAcs(uint16_t offset, bool enabled) {
   cs_.SetWriteMask16(offset + kAcsCtrl, kAcsRequiredFlags);
 }
 
-void CapabilityBuilder::AddSriovHeader(uint16_t offset) { LinkExtended(offset, kExtCapIdSriov, 1); }
+void CapabilityBuilder::AddSriovHeader(uint16_t offset) {
+  LinkExtended(offset, kExtCapIdSriov, 1);
+}
 
 bool AcsFlagsEnabled(const ConfigSpace& cs) {
   auto pos = FindExtCapability(cs, kExtCapIdAcs);

@@ -11,7 +11,8 @@ PciBridge::PciBridge(const BridgeSpec& spec) : spec_(spec) {
   config_.Set16(kDeviceId, spec.device_id);
   config_.Set16(kCommand, kCommandMemory | kCommandMaster | 0x1);
   config_.Set16(kClassDevice, 0x0604);  // PCI bridge
-  config_.Set8(kHeaderType, kHeaderTypeBridge | (spec.multifunction ? kHeaderTypeMultiFunction : 0));
+  config_.Set8(kHeaderType,
+               kHeaderTypeBridge | (spec.multifunction ? kHeaderTypeMultiFunction : 0));
   config_.Set8(kPrimaryBus, spec.bdf.bus());
   config_.Set8(kSecondaryBus, spec.secondary_bus);
   config_.Set8(kSubordinateBus, spec.subordinate_bus);
@@ -29,10 +30,12 @@ std::optional<std::string> Topology::AddBridge(const BridgeSpec& spec) {
   for (const PciBridge& b : bridges_) {
     if (b.bdf() == spec.bdf) return "a bridge already sits at " + spec.bdf.ToString();
     const BridgeSpec& o = b.spec();
-    bool overlap = spec.secondary_bus <= o.subordinate_bus && o.secondary_bus <= spec.subordinate_bus;
+    bool overlap =
+        spec.secondary_bus <= o.subordinate_bus && o.secondary_bus <= spec.subordinate_bus;
     bool nested_in_o = spec.bdf.bus() >= o.secondary_bus && spec.bdf.bus() <= o.subordinate_bus;
     bool o_nested = o.bdf.bus() >= spec.secondary_bus && o.bdf.bus() <= spec.subordinate_bus;
-    if (overlap && !nested_in_o && !o_nested) return "bus range overlaps bridge " + o.bdf.ToString();
+    if (overlap && !nested_in_o && !o_nested)
+      return "bus range overlaps bridge " + o.bdf.ToString();
     if (nested_in_o && (spec.subordinate_bus > o.subordinate_bus))
       return "bus range leaves the range of upstream bridge " + o.bdf.ToString();
   }

@@ -60,11 +60,13 @@ void PhysicalFunction::BuildHeader(int ports, MmioAllocator& mmio, MmioAllocator
     }
   }
   // Linux's pci_enable_resources sets I/O Space Enable only for a device with an I/O BAR.
-  bool has_io = std::any_of(p.pf_bars.begin(), p.pf_bars.end(), [](const BarSpec& b) { return b.is_io; });
+  bool has_io =
+      std::any_of(p.pf_bars.begin(), p.pf_bars.end(), [](const BarSpec& b) { return b.is_io; });
   config_.Set16(kCommand, kCommandMemory | kCommandMaster | (has_io ? 1 : 0));
   CapabilityBuilder caps(config_);
   if (p.caps.pm) caps.AddPowerManagement(p.caps.pm);
-  if (p.caps.msix) caps.AddMsix(p.caps.msix, MsixLayout{p.pf_msix_vectors, p.msix_bar, 0, p.msix_bar, 0x2000});
+  if (p.caps.msix)
+    caps.AddMsix(p.caps.msix, MsixLayout{p.pf_msix_vectors, p.msix_bar, 0, p.msix_bar, 0x2000});
   caps.AddPcie(p.caps.pcie, PcieType::kEndpoint, p.link, p.flr, false);
   if (p.caps.aer) caps.AddAer(p.caps.aer);
   if (p.caps.ari) caps.AddAri(p.caps.ari, static_cast<uint8_t>(port_ + 1 < ports ? port_ + 1 : 0));
@@ -240,8 +242,8 @@ Status PhysicalFunction::SriovEnable(uint16_t nr_virtfn) {
     ConfigWrite(sriov_at_ + SriovCapability::kNumVfs, 0, 2);
     return Status::Errno(EIO);
   }
-  uint32_t bus = VfBusNumber(bdf_.routing_id(), cap.first_vf_offset(), cap.vf_stride(),
-                             nr_virtfn - 1u);
+  uint32_t bus =
+      VfBusNumber(bdf_.routing_id(), cap.first_vf_offset(), cap.vf_stride(), nr_virtfn - 1u);
   if (bus > host_.bus_end) {
     ConfigWrite(sriov_at_ + SriovCapability::kNumVfs, 0, 2);
     // %pR of the bus's busn_res: "[bus 04]" when it spans one bus, else "[bus 04-05]".

@@ -34,25 +34,27 @@ class MmioAllocator {
 
 // What the host around the PF looks like to Linux's sriov_init/sriov_enable.
 struct IovEnvironment {
-  unsigned host_page_shift = 12;   // PAGE_SHIFT
-  bool ari_enabled = false;        // upstream port has ARI Forwarding enabled
-  bool lowest_pf = true;           // lowest-numbered PF of the device (owns the ARI bit)
-  uint8_t bus_end = 0xff;          // last bus number routed to the PF's bus (busn_res.end)
+  unsigned host_page_shift = 12;  // PAGE_SHIFT
+  bool ari_enabled = false;       // upstream port has ARI Forwarding enabled
+  bool lowest_pf = true;          // lowest-numbered PF of the device (owns the ARI bit)
+  uint8_t bus_end = 0xff;         // last bus number routed to the PF's bus (busn_res.end)
 };
 
 class PhysicalFunction {
  public:
   // `port` is this PF's index on an adapter of `ports` functions (the same slot). BARs
   // are placed from `mmio` (memory) and `io` (I/O space).
-  PhysicalFunction(const DeviceProfile& profile, Bdf bdf, int port, int ports,
-                   MmioAllocator& mmio, MmioAllocator& io);
+  PhysicalFunction(const DeviceProfile& profile, Bdf bdf, int port, int ports, MmioAllocator& mmio,
+                   MmioAllocator& io);
 
   const DeviceProfile& profile() const { return *profile_; }
   Bdf bdf() const { return bdf_; }
   int port() const { return port_; }
   const ConfigSpace& config() const { return config_; }
   SriovCapability sriov() { return SriovCapability(config_, sriov_at_); }
-  SriovCapability sriov() const { return SriovCapability(const_cast<ConfigSpace&>(config_), sriov_at_); }
+  SriovCapability sriov() const {
+    return SriovCapability(const_cast<ConfigSpace&>(config_), sriov_at_);
+  }
 
   // A host configuration write (1, 2 or 4 bytes), followed by the reconcile.
   void ConfigWrite(uint32_t offset, uint32_t value, unsigned width);
@@ -68,10 +70,10 @@ class PhysicalFunction {
 
   // ---- Linux's view (drivers/pci/iov.c) ----
   struct Host {
-    bool is_physfn = false;            // sriov_init succeeded: sriov_* attributes exist
-    uint16_t num_vfs = 0;              // num_VFs
-    uint16_t driver_max_vfs = 0;       // pci_sriov_get_totalvfs()
-    std::string driver;                // bound PF driver, "" = none
+    bool is_physfn = false;       // sriov_init succeeded: sriov_* attributes exist
+    uint16_t num_vfs = 0;         // num_VFs
+    uint16_t driver_max_vfs = 0;  // pci_sriov_get_totalvfs()
+    std::string driver;           // bound PF driver, "" = none
     bool drivers_autoprobe = true;
     uint8_t bus_end = 0xff;
   };

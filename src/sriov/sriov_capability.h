@@ -17,10 +17,9 @@ class SriovCapability {
   static constexpr int kNumBars = 6;
   // Register offsets, relative to the capability.
   static constexpr uint16_t kCap = 0x04, kCtrl = 0x08, kStatus = 0x0a, kInitialVfs = 0x0c,
-                            kTotalVfs = 0x0e, kNumVfs = 0x10, kFuncLink = 0x12,
-                            kVfOffset = 0x14, kVfStride = 0x16, kVfDeviceId = 0x1a,
-                            kSupportedPageSizes = 0x1c, kSystemPageSize = 0x20, kBar = 0x24,
-                            kVfMigrationState = 0x3c;
+                            kTotalVfs = 0x0e, kNumVfs = 0x10, kFuncLink = 0x12, kVfOffset = 0x14,
+                            kVfStride = 0x16, kVfDeviceId = 0x1a, kSupportedPageSizes = 0x1c,
+                            kSystemPageSize = 0x20, kBar = 0x24, kVfMigrationState = 0x3c;
   // SR-IOV Control bits.
   static constexpr uint16_t kCtrlVfe = 0x0001, kCtrlVfm = 0x0002, kCtrlIntr = 0x0004,
                             kCtrlMse = 0x0008, kCtrlAri = 0x0010;

@@ -9,7 +9,9 @@ namespace softvf {
 
 namespace {
 
-std::string Decimal(unsigned v) { return std::to_string(v) + "\n"; }
+std::string Decimal(unsigned v) {
+  return std::to_string(v) + "\n";
+}
 
 bool AnyVfAssigned(const PhysicalFunction& pf) {
   for (const VirtualFunction& vf : pf.vfs())
@@ -20,8 +22,7 @@ bool AnyVfAssigned(const PhysicalFunction& pf) {
 // The PF driver's ->sriov_configure (pci_sriov_configure_simple and igb/ixgbe alike):
 // refuses while VFs are assigned to guests, else enables or disables.
 Status SriovConfigure(PhysicalFunction& pf, uint16_t n) {
-  if (AnyVfAssigned(pf))
-    return Status::Errno(EPERM, "Cannot modify SR-IOV while VFs are assigned");
+  if (AnyVfAssigned(pf)) return Status::Errno(EPERM, "Cannot modify SR-IOV while VFs are assigned");
   if (n == 0) {
     pf.SriovDisable();
     return Status::Ok();
@@ -48,9 +49,10 @@ Status StoreNumVfs(PhysicalFunction& pf, std::string_view buf) {
 }  // namespace
 
 const std::vector<std::string>& SriovAttributeNames() {
-  static const std::vector<std::string> names = {
-      "sriov_totalvfs", "sriov_numvfs",           "sriov_offset",       "sriov_stride",
-      "sriov_vf_device", "sriov_drivers_autoprobe", "sriov_vf_total_msix"};
+  static const std::vector<std::string> names = {"sriov_totalvfs",     "sriov_numvfs",
+                                                 "sriov_offset",       "sriov_stride",
+                                                 "sriov_vf_device",    "sriov_drivers_autoprobe",
+                                                 "sriov_vf_total_msix"};
   return names;
 }
 
@@ -73,10 +75,14 @@ Result<uint16_t> KstrToU16(std::string_view s) {
   for (; n < s.size(); ++n) {
     char c = s[n];
     unsigned d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else break;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      break;
     if (d >= base) break;
     if (value > (UINT64_MAX - d) / base) overflow = true;
     value = value * base + d;
@@ -93,11 +99,20 @@ Result<uint16_t> KstrToU16(std::string_view s) {
 Result<bool> KstrToBool(std::string_view s) {
   if (s.empty()) return Status::Errno(EINVAL);
   switch (s[0]) {
-    case 'y': case 'Y': case 't': case 'T': case '1':
+    case 'y':
+    case 'Y':
+    case 't':
+    case 'T':
+    case '1':
       return true;
-    case 'n': case 'N': case 'f': case 'F': case '0':
+    case 'n':
+    case 'N':
+    case 'f':
+    case 'F':
+    case '0':
       return false;
-    case 'o': case 'O':
+    case 'o':
+    case 'O':
       if (s.size() >= 2 && (s[1] == 'n' || s[1] == 'N')) return true;
       if (s.size() >= 2 && (s[1] == 'f' || s[1] == 'F')) return false;
       break;

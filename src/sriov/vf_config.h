@@ -35,18 +35,25 @@ struct VfConfig {
 // the user gave. Mirrors the IFLA_VF_* attributes of one IFLA_VF_INFO.
 struct VfChange {
   int64_t vf = 0;
-  std::optional<MacAddress> mac;                   // IFLA_VF_MAC
-  struct Vlan { uint32_t vlan = 0; uint32_t qos = 0; uint16_t proto = kEthP8021Q; };
-  std::optional<Vlan> vlan;                        // IFLA_VF_VLAN / IFLA_VF_VLAN_LIST
-  std::optional<uint32_t> legacy_rate;             // IFLA_VF_TX_RATE
-  struct Rate { uint32_t min = 0; uint32_t max = 0; };
-  std::optional<Rate> rate;                        // IFLA_VF_RATE
-  std::optional<bool> spoofchk;                    // IFLA_VF_SPOOFCHK
-  std::optional<uint32_t> link_state;              // IFLA_VF_LINK_STATE
-  std::optional<bool> rss_query_en;                // IFLA_VF_RSS_QUERY_EN
-  std::optional<bool> trust;                       // IFLA_VF_TRUST
-  bool node_guid = false;                          // IFLA_VF_IB_NODE_GUID
-  bool port_guid = false;                          // IFLA_VF_IB_PORT_GUID
+  std::optional<MacAddress> mac;  // IFLA_VF_MAC
+  struct Vlan {
+    uint32_t vlan = 0;
+    uint32_t qos = 0;
+    uint16_t proto = kEthP8021Q;
+  };
+  std::optional<Vlan> vlan;             // IFLA_VF_VLAN / IFLA_VF_VLAN_LIST
+  std::optional<uint32_t> legacy_rate;  // IFLA_VF_TX_RATE
+  struct Rate {
+    uint32_t min = 0;
+    uint32_t max = 0;
+  };
+  std::optional<Rate> rate;            // IFLA_VF_RATE
+  std::optional<bool> spoofchk;        // IFLA_VF_SPOOFCHK
+  std::optional<uint32_t> link_state;  // IFLA_VF_LINK_STATE
+  std::optional<bool> rss_query_en;    // IFLA_VF_RSS_QUERY_EN
+  std::optional<bool> trust;           // IFLA_VF_TRUST
+  bool node_guid = false;              // IFLA_VF_IB_NODE_GUID
+  bool port_guid = false;              // IFLA_VF_IB_PORT_GUID
 };
 
 VfConfig DefaultVfConfig(const DriverSpec& driver);

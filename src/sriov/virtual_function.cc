@@ -24,7 +24,8 @@ VirtualFunction::VirtualFunction(const DeviceProfile& profile, uint16_t index)
   config_.SetWriteMask16(kCommand, kCommandMaster);  // Memory Space Enable is RO 0 in a VF
   CapabilityBuilder caps(config_);
   if (profile.caps.msix) {
-    caps.AddMsix(profile.caps.msix, MsixLayout{profile.vf_msix_vectors, profile.vf_msix_bar, 0, profile.vf_msix_bar, 0x2000});
+    caps.AddMsix(profile.caps.msix, MsixLayout{profile.vf_msix_vectors, profile.vf_msix_bar, 0,
+                                               profile.vf_msix_bar, 0x2000});
   }
   caps.AddPcie(profile.caps.pcie, PcieType::kEndpoint, profile.link, profile.flr, false);
   if (profile.caps.aer) caps.AddAer(profile.caps.aer);

@@ -17,7 +17,9 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-Status Einval(const std::string& what) { return Status::Errno(EINVAL, what); }
+Status Einval(const std::string& what) {
+  return Status::Errno(EINVAL, what);
+}
 
 std::string Hex(uint64_t v) {
   char buf[24];
@@ -26,7 +28,9 @@ std::string Hex(uint64_t v) {
 }
 
 // a + b without wrapping past 2^64.
-bool AddOverflows(uint64_t a, uint64_t b) { return a + b < a; }
+bool AddOverflows(uint64_t a, uint64_t b) {
+  return a + b < a;
+}
 
 }  // namespace
 
@@ -36,7 +40,9 @@ NetBackend::NetBackend(const BackendOptions& options, RingListener* listener)
   if (options_.queue_pairs > kMaxQueuePairs) options_.queue_pairs = kMaxQueuePairs;
 }
 
-NetBackend::~NetBackend() { Reset(); }
+NetBackend::~NetBackend() {
+  Reset();
+}
 
 void NetBackend::StopRing(int index) {
   Vring& ring = vrings_[index];
@@ -116,7 +122,8 @@ Status NetBackend::Dispatch(Message& msg, Connection& conn, bool& replied) {
       return conn.SendReplyU64(msg, kOfferedFeatures);
     case Request::kSetFeatures: {
       uint64_t f = msg.As<uint64_t>();
-      if (f & ~kOfferedFeatures) return Einval("feature bits " + Hex(f & ~kOfferedFeatures) + " were not offered");
+      if (f & ~kOfferedFeatures)
+        return Einval("feature bits " + Hex(f & ~kOfferedFeatures) + " were not offered");
       acked_features_ = f;
       return Status::Ok();
     }
@@ -126,7 +133,8 @@ Status NetBackend::Dispatch(Message& msg, Connection& conn, bool& replied) {
     case Request::kSetProtocolFeatures: {
       uint64_t f = msg.As<uint64_t>();
       if (f & ~kOfferedProtocolFeatures)
-        return Einval("protocol feature bits " + Hex(f & ~kOfferedProtocolFeatures) + " were not offered");
+        return Einval("protocol feature bits " + Hex(f & ~kOfferedProtocolFeatures) +
+                      " were not offered");
       acked_protocol_ = f;
       return Status::Ok();
     }
@@ -210,7 +218,8 @@ Status NetBackend::Dispatch(Message& msg, Connection& conn, bool& replied) {
       replied = true;
       return conn.SendReplyU64(msg, status_);
     default:
-      return Status::Errno(EOPNOTSUPP, std::string(RequestName(msg.header.request)) + " is not supported");
+      return Status::Errno(EOPNOTSUPP,
+                           std::string(RequestName(msg.header.request)) + " is not supported");
   }
 }
 

@@ -55,8 +55,10 @@ Status Connection::Receive(Message& msg) {
     size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     const int* in = reinterpret_cast<const int*>(CMSG_DATA(c));
     for (size_t i = 0; i < count; ++i) {
-      if (msg.nfds < kMaxFds) msg.fds[msg.nfds++] = in[i];
-      else close(in[i]);
+      if (msg.nfds < kMaxFds)
+        msg.fds[msg.nfds++] = in[i];
+      else
+        close(in[i]);
     }
   }
   Status st = Status::Ok();

@@ -38,7 +38,8 @@ Status Endpoint::Open() {
   if (lstat(path_.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return Status::Errno(EEXIST, path_ + " exists and is not a socket");
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool alive = connect(probe, reinterpret_cast<const sockaddr*>(&*addr), sizeof(sockaddr_un)) == 0;
+    bool alive =
+        connect(probe, reinterpret_cast<const sockaddr*>(&*addr), sizeof(sockaddr_un)) == 0;
     close(probe);
     if (alive) return Status::Errno(EADDRINUSE, path_ + " is served by another process");
     unlink(path_.c_str());

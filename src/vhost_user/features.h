@@ -19,7 +19,9 @@ inline constexpr int kVirtioRingFEventIdx = 29;
 inline constexpr int kVhostUserFProtocolFeatures = 30;
 inline constexpr int kVirtioFVersion1 = 32;
 
-constexpr uint64_t Bit(int n) { return uint64_t{1} << n; }
+constexpr uint64_t Bit(int n) {
+  return uint64_t{1} << n;
+}
 
 inline constexpr uint64_t kOfferedFeatures =
     Bit(kVirtioNetFMtu) | Bit(kVirtioNetFMac) | Bit(kVirtioNetFMrgRxbuf) | Bit(kVirtioNetFStatus) |

@@ -44,7 +44,7 @@ enum class Request : uint32_t {
   kGetStatus = 40,
 };
 
-inline constexpr uint32_t kFlagVersion = 0x1;     // bits 0-1: protocol version 1
+inline constexpr uint32_t kFlagVersion = 0x1;  // bits 0-1: protocol version 1
 inline constexpr uint32_t kFlagVersionMask = 0x3;
 inline constexpr uint32_t kFlagReply = 0x4;
 inline constexpr uint32_t kFlagNeedReply = 0x8;
@@ -60,8 +60,8 @@ inline constexpr int kProtocolStatus = 16;
 
 inline constexpr int kMaxMemRegions = 8;  // VHOST_MEMORY_BASELINE_NREGIONS
 inline constexpr int kMaxFds = 8;
-inline constexpr uint64_t kVringIndexMask = 0xff;   // SET_VRING_KICK/CALL/ERR payload
-inline constexpr uint64_t kVringNoFdFlag = 0x100;   // VHOST_USER_VRING_NOFD_MASK
+inline constexpr uint64_t kVringIndexMask = 0xff;  // SET_VRING_KICK/CALL/ERR payload
+inline constexpr uint64_t kVringNoFdFlag = 0x100;  // VHOST_USER_VRING_NOFD_MASK
 
 #pragma pack(push, 1)
 struct Header {

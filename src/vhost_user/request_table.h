@@ -11,15 +11,15 @@
 namespace softvf::vhost_user {
 
 enum class FdRule : uint8_t {
-  kNone,          // no fds
-  kOne,           // exactly one
-  kOneUnlessNoFd, // one, or none when the payload's bit 8 (NOFD) is set
-  kPerRegion,     // one per memory region (SET_MEM_TABLE)
+  kNone,           // no fds
+  kOne,            // exactly one
+  kOneUnlessNoFd,  // one, or none when the payload's bit 8 (NOFD) is set
+  kPerRegion,      // one per memory region (SET_MEM_TABLE)
 };
 
 enum class ReplyRule : uint8_t {
-  kNone,     // no reply unless REPLY_ACK asks for one
-  kAlways,   // the request has its own reply (GET_*)
+  kNone,    // no reply unless REPLY_ACK asks for one
+  kAlways,  // the request has its own reply (GET_*)
 };
 
 struct RequestInfo {

@@ -140,7 +140,8 @@ void SplitQueue::PrefetchAvail(const GuestMemoryMap& mem, uint16_t n) {
   if (avail > n) avail = n;
   // Only a hint: a head out of range is not followed (Pop will refuse it properly).
   for (uint16_t k = 0; k < avail; ++k) {
-    uint16_t head = ring::LoadShared16(avail_ + ring::AvailRingEntry((last_avail_idx_ + k) & mask_));
+    uint16_t head =
+        ring::LoadShared16(avail_ + ring::AvailRingEntry((last_avail_idx_ + k) & mask_));
     if (head < config_.size) __builtin_prefetch(desc_ + ring::kDescSize * head);
   }
 }

@@ -26,17 +26,23 @@ std::string ParseError(const std::string& cmd, const std::vector<std::string>& a
 }
 
 TEST(FdbParse, AddToAVfWithVlan) {
-  auto r = cli::ParseFdbModify("add", {"02:00:00:00:00:0B", "dev", "pf0", "vf", "3", "vlan", "100", "static"});
+  auto r = cli::ParseFdbModify(
+      "add", {"02:00:00:00:00:0B", "dev", "pf0", "vf", "3", "vlan", "100", "static"});
   ASSERT_TRUE(r.request) << r.error->message;
-  EXPECT_EQ(*r.request, (json{{"dev", "pf0"}, {"mac", "02:00:00:00:00:0b"}, {"vf", 3}, {"vlan", 100}}));
+  EXPECT_EQ(*r.request,
+            (json{{"dev", "pf0"}, {"mac", "02:00:00:00:00:0b"}, {"vf", 3}, {"vlan", 100}}));
 }
 
 TEST(FdbParse, ReplaceTowardTheUplinkIn8021ad) {
-  auto r = cli::ParseFdbModify("replace", {"dev", "pf0", "port", "uplink", "2:0:0:0:0:c", "vlan", "7",
-                                           "proto", "802.1ad"});
+  auto r = cli::ParseFdbModify(
+      "replace", {"dev", "pf0", "port", "uplink", "2:0:0:0:0:c", "vlan", "7", "proto", "802.1ad"});
   ASSERT_TRUE(r.request);
-  EXPECT_EQ(*r.request, (json{{"dev", "pf0"}, {"mac", "02:00:00:00:00:0c"}, {"port", "uplink"}, {"vlan", 7},
-                              {"vlan_protocol", "802.1ad"}, {"replace", true}}));
+  EXPECT_EQ(*r.request, (json{{"dev", "pf0"},
+                              {"mac", "02:00:00:00:00:0c"},
+                              {"port", "uplink"},
+                              {"vlan", 7},
+                              {"vlan_protocol", "802.1ad"},
+                              {"replace", true}}));
 }
 
 TEST(FdbParse, DelNeedsNoTarget) {
@@ -46,16 +52,22 @@ TEST(FdbParse, DelNeedsNoTarget) {
 }
 
 TEST(FdbParse, BridgesMessages) {
-  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "vf", "0"}), "Device and address are required arguments.\n");
-  EXPECT_EQ(ParseError("add", {"dev", "pf0", "vf", "0"}), "Device and address are required arguments.\n");
+  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "vf", "0"}),
+            "Device and address are required arguments.\n");
+  EXPECT_EQ(ParseError("add", {"dev", "pf0", "vf", "0"}),
+            "Device and address are required arguments.\n");
   EXPECT_EQ(ParseError("add", {"00:11", "dev", "pf0", "vf", "0"}), "Invalid mac address 00:11\n");
   EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "junk"}),
             "Error: either \"to\" is duplicate, or \"junk\" is a garbage.\n");
-  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "0"}), "Error: invalid vlan id.\n");
-  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "4095"}), "Error: invalid vlan id.\n");
-  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "x"}), "Error: invalid vlan id.\n");
-  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "1", "vlan", "2"}),
-            "Error: duplicate \"vlan\": \"2\" is the second value.\n");
+  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "0"}),
+            "Error: invalid vlan id.\n");
+  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "4095"}),
+            "Error: invalid vlan id.\n");
+  EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "x"}),
+            "Error: invalid vlan id.\n");
+  EXPECT_EQ(
+      ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf", "0", "vlan", "1", "vlan", "2"}),
+      "Error: duplicate \"vlan\": \"2\" is the second value.\n");
   EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0", "vf"}),
             "Command line is not complete. Try option \"help\"\n");
   EXPECT_EQ(ParseError("add", {"02:00:00:00:00:0b", "dev", "pf0"}),
@@ -75,16 +87,33 @@ TEST(FdbParse, ShowTakesDevBrOrABareName) {
 // ------------------------------------------------------------------------------ rendering
 
 json ShowReply() {
-  return json::array({{{"dev", "pf0"}, {"capacity", 32}, {"used", 3}, {"static", 2}, {"learned", 1},
-                       {"aging_time", 300},
-                       {"stats", {{"learned", 5}, {"moved", 1}, {"learn_full", 0}, {"static_hold", 2}, {"aged", 4}}},
-                       {"entries", json::array({
-                           {{"mac", "02:00:00:00:00:0c"}, {"vlan", 100}, {"vlan_protocol", "802.1ad"},
-                            {"port", "uplink"}, {"state", "static"}},
-                           {{"mac", "02:00:00:00:00:0a"}, {"vlan", 0}, {"port", "vf0"}, {"vf", 0}, {"state", "static"}},
-                           {{"mac", "02:00:00:00:00:0b"}, {"vlan", 5}, {"port", "vf1"}, {"vf", 1}, {"state", "learned"},
-                            {"age", 12}},
-                       })}}});
+  return json::array(
+      {{{"dev", "pf0"},
+        {"capacity", 32},
+        {"used", 3},
+        {"static", 2},
+        {"learned", 1},
+        {"aging_time", 300},
+        {"stats",
+         {{"learned", 5}, {"moved", 1}, {"learn_full", 0}, {"static_hold", 2}, {"aged", 4}}},
+        {"entries", json::array({
+                        {{"mac", "02:00:00:00:00:0c"},
+                         {"vlan", 100},
+                         {"vlan_protocol", "802.1ad"},
+                         {"port", "uplink"},
+                         {"state", "static"}},
+                        {{"mac", "02:00:00:00:00:0a"},
+                         {"vlan", 0},
+                         {"port", "vf0"},
+                         {"vf", 0},
+                         {"state", "static"}},
+                        {{"mac", "02:00:00:00:00:0b"},
+                         {"vlan", 5},
+                         {"port", "vf1"},
+                         {"vf", 1},
+                         {"state", "learned"},
+                         {"age", 12}},
+                    })}}});
 }
 
 TEST(FdbFormat, OneLinePerEntryThenTheBound) {
@@ -102,10 +131,15 @@ TEST(FdbFormat, JsonHasBridgesKeysAndTheBound) {
   EXPECT_EQ(out[0]["capacity"], 32);
   EXPECT_EQ(out[0]["used"], 3);
   EXPECT_EQ(out[0]["stats"]["static_hold"], 2);
-  EXPECT_EQ(out[0]["entries"][0],
-            (json{{"mac", "02:00:00:00:00:0c"}, {"ifname", "pf0"}, {"port", "uplink"}, {"vlan", 100},
-                  {"vlan_protocol", "802.1ad"}, {"state", "static"}}));
-  EXPECT_EQ(out[0]["entries"][1], (json{{"mac", "02:00:00:00:00:0a"}, {"ifname", "pf0"}, {"vf", 0}, {"state", "static"}}));
+  EXPECT_EQ(out[0]["entries"][0], (json{{"mac", "02:00:00:00:00:0c"},
+                                        {"ifname", "pf0"},
+                                        {"port", "uplink"},
+                                        {"vlan", 100},
+                                        {"vlan_protocol", "802.1ad"},
+                                        {"state", "static"}}));
+  EXPECT_EQ(
+      out[0]["entries"][1],
+      (json{{"mac", "02:00:00:00:00:0a"}, {"ifname", "pf0"}, {"vf", 0}, {"state", "static"}}));
   EXPECT_EQ(out[0]["entries"][2]["age"], 12);
 }
 
@@ -157,9 +191,10 @@ TEST(FdbConfig, EntriesLoadSaveAndLoadAgain) {
   EXPECT_EQ(p.static_fdb[2].vlan_proto, kEthP8021Q);
 
   std::string saved = config::SaveCardText(*card);
-  EXPECT_NE(saved.find("[[adapter.port.fdb]]\nmac = \"02:00:00:00:00:0b\"\nport = \"uplink\"\nvlan = 30\n"
-                       "proto = \"802.1ad\"\n"),
-            std::string::npos)
+  EXPECT_NE(
+      saved.find("[[adapter.port.fdb]]\nmac = \"02:00:00:00:00:0b\"\nport = \"uplink\"\nvlan = 30\n"
+                 "proto = \"802.1ad\"\n"),
+      std::string::npos)
       << saved;
   auto again = Load(saved);
   ASSERT_TRUE(again);
@@ -167,24 +202,28 @@ TEST(FdbConfig, EntriesLoadSaveAndLoadAgain) {
 }
 
 TEST(FdbConfig, MistakesNameTheLineAndKey) {
-  std::string base = "[[adapter]]\nprofile = \"i350\"\nslot = \"0000:31:00\"\n\n[[adapter.port]]\n"
-                     "function = 0\nnumvfs = 1\n\n[[adapter.port.fdb]]\n";
+  std::string base =
+      "[[adapter]]\nprofile = \"i350\"\nslot = \"0000:31:00\"\n\n[[adapter.port]]\n"
+      "function = 0\nnumvfs = 1\n\n[[adapter.port.fdb]]\n";
   auto fails = [&](const std::string& entry) {
     auto card = config::LoadCardText(base + entry, "t.toml", "");
     return card.ok() ? std::string("loaded") : card.status().message();
   };
   EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\nvf = 1\n"),
             "t.toml:11: adapter[0].port[0].fdb[0].vf: VF 1 does not exist (numvfs is 1)");
-  EXPECT_EQ(fails("mac = \"01:00:00:00:00:01\"\nvf = 0\n"),
-            "t.toml:10: adapter[0].port[0].fdb[0].mac: 01:00:00:00:00:01 is a multicast address (the FDB "
-            "holds unicast)");
-  EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\n"), "t.toml:9: adapter[0].port[0].fdb[0].vf: give exactly one of vf or port");
+  EXPECT_EQ(
+      fails("mac = \"01:00:00:00:00:01\"\nvf = 0\n"),
+      "t.toml:10: adapter[0].port[0].fdb[0].mac: 01:00:00:00:00:01 is a multicast address (the FDB "
+      "holds unicast)");
+  EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\n"),
+            "t.toml:9: adapter[0].port[0].fdb[0].vf: give exactly one of vf or port");
   EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\nvf = 0\nport = \"pf\"\n"),
             "t.toml:12: adapter[0].port[0].fdb[0].port: give exactly one of vf or port");
   EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\nport = \"wire\"\n"),
             "t.toml:11: adapter[0].port[0].fdb[0].port: must be \"uplink\" or \"pf\"");
-  EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\nvf = 0\nvlan = 0\n"),
-            "t.toml:12: adapter[0].port[0].fdb[0].vlan: must be 1..4094 (leave it out for untagged)");
+  EXPECT_EQ(
+      fails("mac = \"02:00:00:00:00:01\"\nvf = 0\nvlan = 0\n"),
+      "t.toml:12: adapter[0].port[0].fdb[0].vlan: must be 1..4094 (leave it out for untagged)");
   EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\nvf = 0\nproto = \"802.1ad\"\n"),
             "t.toml:12: adapter[0].port[0].fdb[0].proto: needs vlan");
   EXPECT_EQ(fails("mac = \"02:00:00:00:00:01\"\nvf = 0\nage = 3\n"),
@@ -193,7 +232,9 @@ TEST(FdbConfig, MistakesNameTheLineAndKey) {
 
 // ------------------------------------------------------------------------------ the data plane
 
-json Show(Dataplane& dp, Port& p) { return dp.FdbShow(p); }
+json Show(Dataplane& dp, Port& p) {
+  return dp.FdbShow(p);
+}
 
 StaticFdbEntry Entry(const char* mac, uint16_t vf, uint16_t vlan = 0) {
   StaticFdbEntry e;

@@ -29,7 +29,9 @@ std::function<RateLookup(const std::string&)> Rates() {
   };
 }
 
-LinkSetResult Parse(const std::string& args) { return ParseLinkSet(Split(args), Rates()); }
+LinkSetResult Parse(const std::string& args) {
+  return ParseLinkSet(Split(args), Rates());
+}
 
 void ExpectError(const std::string& args, const std::string& message, int exit_code) {
   LinkSetResult r = Parse(args);
@@ -46,7 +48,8 @@ json Request(const std::string& args) {
 }
 
 TEST(IpArgs, VlanAbove4095IsInvargExit255) {
-  ExpectError("eth0 vf 0 vlan 4096", "Error: argument \"4096\" is wrong: Invalid \"vlan\" value\n\n", 255);
+  ExpectError("eth0 vf 0 vlan 4096",
+              "Error: argument \"4096\" is wrong: Invalid \"vlan\" value\n\n", 255);
 }
 TEST(IpArgs, QosAboveSevenIsLeftToTheKernel) {
   json r = Request("eth0 vf 0 vlan 10 qos 8");
@@ -57,7 +60,8 @@ TEST(IpArgs, VlanProtocolMustBe8021QOr8021ad) {
               "Error: argument \"0x0800\" is wrong: Invalid \"vlan protocol\" value - supported "
               "802.1Q, 802.1ad\n\n",
               255);
-  ExpectError("eth0 vf 0 vlan 10 proto foo", "Error: argument \"foo\" is wrong: protocol is invalid\n\n", 255);
+  ExpectError("eth0 vf 0 vlan 10 proto foo",
+              "Error: argument \"foo\" is wrong: protocol is invalid\n\n", 255);
   EXPECT_EQ(Request("eth0 vf 0 vlan 5 proto 802.1q")["vlans"][0]["proto"], 0x8100);
   EXPECT_EQ(Request("eth0 vf 0 vlan 5 proto 802.1ad")["vlans"][0]["proto"], 0x88a8);
 }
@@ -75,25 +79,30 @@ TEST(IpArgs, MacAddressLengthAndBytes) {
   EXPECT_EQ(Request("eth0 vf 0 mac 01:00:5e:00:00:01")["mac"], "01:00:5e:00:00:01");
 }
 TEST(IpArgs, VfNumberParsesLikeGetInteger) {
-  ExpectError("eth0 vf x trust on", "Error: argument \"x\" is wrong: Invalid \"vf\" value\n\n", 255);
-  ExpectError("eth0 vf 08 trust on", "Error: argument \"08\" is wrong: Invalid \"vf\" value\n\n", 255);
+  ExpectError("eth0 vf x trust on", "Error: argument \"x\" is wrong: Invalid \"vf\" value\n\n",
+              255);
+  ExpectError("eth0 vf 08 trust on", "Error: argument \"08\" is wrong: Invalid \"vf\" value\n\n",
+              255);
   EXPECT_EQ(Request("eth0 vf 0x1 trust on")["vf"], 1);
   EXPECT_EQ(Request("eth0 vf -1 trust on")["vf"], -1);  // the kernel refuses it
 }
 TEST(IpArgs, OnOffArguments) {
   ExpectError("eth0 vf 0 spoofchk yes",
               "Error: argument of \"spoofchk\" must be one of \"off\", \"on\", not \"yes\"\n", 1);
-  ExpectError("eth0 vf 0 trust ON", "Error: argument of \"trust\" must be one of \"off\", \"on\", not \"ON\"\n", 1);
+  ExpectError("eth0 vf 0 trust ON",
+              "Error: argument of \"trust\" must be one of \"off\", \"on\", not \"ON\"\n", 1);
   EXPECT_EQ(Request("eth0 vf 0 q on")["query_rss"], true);
 }
 TEST(IpArgs, StateKeywordsByPrefix) {
-  ExpectError("eth0 vf 0 state up", "Error: argument \"up\" is wrong: Invalid \"state\" value\n\n", 255);
+  ExpectError("eth0 vf 0 state up", "Error: argument \"up\" is wrong: Invalid \"state\" value\n\n",
+              255);
   EXPECT_EQ(Request("eth0 vf 0 st en")["state"], 1);
   EXPECT_EQ(Request("eth0 vf 0 state d")["state"], 2);
   EXPECT_EQ(Request("eth0 vf 0 state auto")["state"], 0);
 }
 TEST(IpArgs, GuidFormat) {
-  ExpectError("eth0 vf 0 node_guid 1:2:3", "Error: argument \"1:2:3\" is wrong: Invalid GUID format\n\n", 255);
+  ExpectError("eth0 vf 0 node_guid 1:2:3",
+              "Error: argument \"1:2:3\" is wrong: Invalid GUID format\n\n", 255);
   EXPECT_TRUE(Request("eth0 vf 0 node_guid 00:11:22:33:44:55:66:77").contains("node_guid"));
 }
 TEST(IpArgs, IncompleteCommands) {
@@ -105,8 +114,10 @@ TEST(IpArgs, IncompleteCommands) {
   ExpectError("eth0 vf", incomplete, 255);
 }
 TEST(IpArgs, RateArguments) {
-  ExpectError("eth0 vf 0 max_tx_rate abc", "Error: argument \"abc\" is wrong: Invalid \"max tx rate\" value\n\n", 255);
-  ExpectError("eth0 vf 0 rate -1", "Error: argument \"-1\" is wrong: Invalid \"rate\" value\n\n", 255);
+  ExpectError("eth0 vf 0 max_tx_rate abc",
+              "Error: argument \"abc\" is wrong: Invalid \"max tx rate\" value\n\n", 255);
+  ExpectError("eth0 vf 0 rate -1", "Error: argument \"-1\" is wrong: Invalid \"rate\" value\n\n",
+              255);
   ExpectError("eth0 vf 0 min_tx_rate 200 max_tx_rate 100",
               "Invalid min_tx_rate 200 - must be <= max_tx_rate 100\n", 1);
   json legacy = Request("eth0 vf 1 rate 300");

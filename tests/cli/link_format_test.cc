@@ -21,20 +21,36 @@ std::string Golden(const std::string& name) {
 
 json Vf(int vf, const char* mac, int vlan, int qos, const char* proto, unsigned max, unsigned min,
         json spoofchk, int state, json trust, json rss) {
-  return {{"vf", vf},       {"mac", mac},     {"broadcast", "ff:ff:ff:ff:ff:ff"},
-          {"vlan", vlan},   {"qos", qos},     {"vlan_proto", proto},
-          {"tx_rate", max}, {"max_tx_rate", max}, {"min_tx_rate", min},
-          {"spoofchk", spoofchk}, {"link_state", state}, {"trust", trust},
+  return {{"vf", vf},
+          {"mac", mac},
+          {"broadcast", "ff:ff:ff:ff:ff:ff"},
+          {"vlan", vlan},
+          {"qos", qos},
+          {"vlan_proto", proto},
+          {"tx_rate", max},
+          {"max_tx_rate", max},
+          {"min_tx_rate", min},
+          {"spoofchk", spoofchk},
+          {"link_state", state},
+          {"trust", trust},
           {"rss_query_en", rss}};
 }
 
 json Pf(json vfs) {
-  return json::array({{{"ifindex", 4}, {"ifname", "eth0"},
-                       {"flags", {"BROADCAST", "MULTICAST", "UP", "LOWER_UP"}}, {"mtu", 1400},
-                       {"qdisc", "pfifo_fast"}, {"operstate", "UP"}, {"linkmode", "DEFAULT"},
-                       {"group", "default"}, {"txqlen", 1000}, {"link_type", "ether"},
-                       {"address", "02:fc:00:00:00:01"}, {"broadcast", "ff:ff:ff:ff:ff:ff"},
-                       {"num_vf", 2}, {"vfinfo_list", vfs}}});
+  return json::array({{{"ifindex", 4},
+                       {"ifname", "eth0"},
+                       {"flags", {"BROADCAST", "MULTICAST", "UP", "LOWER_UP"}},
+                       {"mtu", 1400},
+                       {"qdisc", "pfifo_fast"},
+                       {"operstate", "UP"},
+                       {"linkmode", "DEFAULT"},
+                       {"group", "default"},
+                       {"txqlen", 1000},
+                       {"link_type", "ether"},
+                       {"address", "02:fc:00:00:00:01"},
+                       {"broadcast", "ff:ff:ff:ff:ff:ff"},
+                       {"num_vf", 2},
+                       {"vfinfo_list", vfs}}});
 }
 
 json IgbPair() {
@@ -47,10 +63,18 @@ json AltPair() {
              Vf(1, "fa:16:3e:11:22:33", 100, 3, "802.1Q", 0, 0, false, 2, true, false)});
 }
 
-TEST(LinkFormat, TextMatchesIproute2ForIgbStyleVfs) { EXPECT_EQ(RenderLinksText(IgbPair()), Golden("link.txt")); }
-TEST(LinkFormat, JsonMatchesIproute2ForIgbStyleVfs) { EXPECT_EQ(RenderLinksJson(IgbPair()), Golden("j.json")); }
-TEST(LinkFormat, TextMatchesIproute2ForUnreportedFields) { EXPECT_EQ(RenderLinksText(AltPair()), Golden("alt.txt")); }
-TEST(LinkFormat, JsonMatchesIproute2ForUnreportedFields) { EXPECT_EQ(RenderLinksJson(AltPair()), Golden("alt.json")); }
+TEST(LinkFormat, TextMatchesIproute2ForIgbStyleVfs) {
+  EXPECT_EQ(RenderLinksText(IgbPair()), Golden("link.txt"));
+}
+TEST(LinkFormat, JsonMatchesIproute2ForIgbStyleVfs) {
+  EXPECT_EQ(RenderLinksJson(IgbPair()), Golden("j.json"));
+}
+TEST(LinkFormat, TextMatchesIproute2ForUnreportedFields) {
+  EXPECT_EQ(RenderLinksText(AltPair()), Golden("alt.txt"));
+}
+TEST(LinkFormat, JsonMatchesIproute2ForUnreportedFields) {
+  EXPECT_EQ(RenderLinksJson(AltPair()), Golden("alt.json"));
+}
 
 TEST(LinkFormat, PfWithoutVfListPrintsNoVfLinesAndNoJsonKey) {
   json links = IgbPair();
@@ -111,18 +135,20 @@ TEST(LinkFormat, ReferenceVectorDriverWithoutRssQuery) {
 // shim's VF statistics: VF 0 all zero, VF 1 rx 123456789/1234/42/7/3, tx 98765/5678/1.
 json WithStats(json links, bool dropped = true) {
   json& pf = links[0];
-  pf["stats64"] = {{"rx_bytes", 19088758}, {"rx_packets", 536}, {"tx_bytes", 26028}, {"tx_packets", 310}};
-  for (const char* zero : {"rx_errors", "tx_errors", "rx_dropped", "tx_dropped", "multicast", "collisions",
-                           "rx_length_errors", "rx_over_errors", "rx_crc_errors", "rx_frame_errors",
-                           "rx_fifo_errors", "rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors",
-                           "tx_fifo_errors", "tx_heartbeat_errors", "tx_window_errors", "rx_compressed",
-                           "tx_compressed", "rx_nohandler"})
+  pf["stats64"] = {
+      {"rx_bytes", 19088758}, {"rx_packets", 536}, {"tx_bytes", 26028}, {"tx_packets", 310}};
+  for (const char* zero :
+       {"rx_errors",         "tx_errors",         "rx_dropped",       "tx_dropped",
+        "multicast",         "collisions",        "rx_length_errors", "rx_over_errors",
+        "rx_crc_errors",     "rx_frame_errors",   "rx_fifo_errors",   "rx_missed_errors",
+        "tx_aborted_errors", "tx_carrier_errors", "tx_fifo_errors",   "tx_heartbeat_errors",
+        "tx_window_errors",  "rx_compressed",     "tx_compressed",    "rx_nohandler"})
     pf["stats64"][zero] = 0;
   pf["carrier_changes"] = 2;
-  json vf0 = {{"rx_bytes", 0}, {"rx_packets", 0}, {"multicast", 0}, {"broadcast", 0}, {"tx_bytes", 0},
-              {"tx_packets", 0}, {"rx_dropped", 0}, {"tx_dropped", 0}};
+  json vf0 = {{"rx_bytes", 0}, {"rx_packets", 0}, {"multicast", 0},  {"broadcast", 0},
+              {"tx_bytes", 0}, {"tx_packets", 0}, {"rx_dropped", 0}, {"tx_dropped", 0}};
   json vf1 = {{"rx_bytes", 123456789}, {"rx_packets", 1234}, {"multicast", 42}, {"broadcast", 7},
-              {"tx_bytes", 98765}, {"tx_packets", 5678}, {"rx_dropped", 3}, {"tx_dropped", 1}};
+              {"tx_bytes", 98765},     {"tx_packets", 5678}, {"rx_dropped", 3}, {"tx_dropped", 1}};
   if (!dropped)
     for (json* v : {&vf0, &vf1}) {
       v->erase("rx_dropped");
@@ -133,14 +159,18 @@ json WithStats(json links, bool dropped = true) {
   return links;
 }
 
-TEST(LinkStats, TextMatchesIproute2) { EXPECT_EQ(RenderLinksText(WithStats(IgbPair()), 1), Golden("s.txt")); }
+TEST(LinkStats, TextMatchesIproute2) {
+  EXPECT_EQ(RenderLinksText(WithStats(IgbPair()), 1), Golden("s.txt"));
+}
 TEST(LinkStats, TextWithErrorRowsMatchesIproute2) {
   EXPECT_EQ(RenderLinksText(WithStats(IgbPair()), 2), Golden("ss.txt"));
 }
 TEST(LinkStats, TextWithoutVfDroppedMatchesIproute2) {
   EXPECT_EQ(RenderLinksText(WithStats(IgbPair(), false), 1), Golden("s-nodrop.txt"));
 }
-TEST(LinkStats, JsonMatchesIproute2) { EXPECT_EQ(RenderLinksJson(WithStats(IgbPair()), 1), Golden("js.json")); }
+TEST(LinkStats, JsonMatchesIproute2) {
+  EXPECT_EQ(RenderLinksJson(WithStats(IgbPair()), 1), Golden("js.json"));
+}
 
 TEST(LinkStats, WithoutDashSTheStatisticsAreNotShown) {
   EXPECT_EQ(RenderLinksText(WithStats(IgbPair()), 0), Golden("link.txt"));

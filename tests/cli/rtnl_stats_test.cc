@@ -12,18 +12,22 @@ namespace {
 using nlohmann::json;
 
 json SwitchPort() {
-  return {{"rx_packets", 10},       {"rx_bytes", 1000},        {"rx_multicast", 4},
-          {"rx_broadcast", 3},      {"tx_packets", 20},        {"tx_bytes", 3000},
-          {"tx_multicast", 6},      {"tx_broadcast", 5},       {"drop_runt", 1},
-          {"drop_spoofed", 2},      {"drop_rate_limited", 4},  {"drop_link_down", 8},
-          {"drop_filtered", 16},    {"drop_no_buffer", 32},    {"drop_vlan_mismatch", 64},
-          {"drop_no_destination", 128}, {"vhost_connected", 1}, {"vhost_connects", 7}};
+  return {{"rx_packets", 10},           {"rx_bytes", 1000},       {"rx_multicast", 4},
+          {"rx_broadcast", 3},          {"tx_packets", 20},       {"tx_bytes", 3000},
+          {"tx_multicast", 6},          {"tx_broadcast", 5},      {"drop_runt", 1},
+          {"drop_spoofed", 2},          {"drop_rate_limited", 4}, {"drop_link_down", 8},
+          {"drop_filtered", 16},        {"drop_no_buffer", 32},   {"drop_vlan_mismatch", 64},
+          {"drop_no_destination", 128}, {"vhost_connected", 1},   {"vhost_connects", 7}};
 }
 
 TEST(RtnlStats, AVfSeesItsSwitchPortMirrored) {
   EXPECT_EQ(VfStatsFromCounters(SwitchPort()),
-            (json{{"rx_packets", 20}, {"rx_bytes", 3000}, {"multicast", 6}, {"broadcast", 5},
-                  {"tx_packets", 10}, {"tx_bytes", 1000},
+            (json{{"rx_packets", 20},
+                  {"rx_bytes", 3000},
+                  {"multicast", 6},
+                  {"broadcast", 5},
+                  {"tx_packets", 10},
+                  {"tx_bytes", 1000},
                   // toward the VF, not taken: link_down + filtered + no_buffer + vlan_mismatch
                   {"rx_dropped", 8 + 16 + 32 + 64},
                   // its own frames refused: runt + spoofed + rate_limited + no_destination

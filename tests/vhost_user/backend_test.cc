@@ -71,8 +71,9 @@ TEST_F(Fixture, FeaturesAreTheStableOfferedSet) {
   EXPECT_EQ(fe.ReplyU64(Request::kGetFeatures), kOfferedFeatures);
   fe.Send(Request::kGetProtocolFeatures, nullptr, 0);
   Ok();
-  EXPECT_EQ(fe.ReplyU64(Request::kGetProtocolFeatures),
-            Bit(kProtocolMq) | Bit(kProtocolReplyAck) | Bit(kProtocolConfig) | Bit(kProtocolStatus));
+  EXPECT_EQ(fe.ReplyU64(Request::kGetProtocolFeatures), Bit(kProtocolMq) | Bit(kProtocolReplyAck) |
+                                                            Bit(kProtocolConfig) |
+                                                            Bit(kProtocolStatus));
   fe.Send(Request::kGetQueueNum, nullptr, 0);
   Ok();
   EXPECT_EQ(fe.ReplyU64(Request::kGetQueueNum), 2u);

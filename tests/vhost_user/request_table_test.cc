@@ -1,10 +1,10 @@
 // Message framing and validation: real socketpairs, real fds (memfd/eventfd).
 #include "vhost_user/request_table.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,7 +28,9 @@ struct Pair {
   }
 };
 
-bool FdOpen(int fd) { return fcntl(fd, F_GETFD) != -1; }
+bool FdOpen(int fd) {
+  return fcntl(fd, F_GETFD) != -1;
+}
 
 Status ReceiveAndValidate(Pair& p, Message& msg) {
   SOFTVF_RETURN_IF_ERROR(p.back->Receive(msg));
@@ -119,7 +121,8 @@ TEST(VhostUserFraming, MissingOrExtraFdsAreRefusedAndClosed) {
   uint64_t index = 0;
   p.Send(13 /* SET_VRING_CALL */, kFlagVersion, &index, 8);
   Message msg;
-  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "SET_VRING_CALL: 0 file descriptors (expected 1)");
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(),
+            "SET_VRING_CALL: 0 file descriptors (expected 1)");
 
   int a = eventfd(0, 0), b = eventfd(0, 0);
   p.Send(13, kFlagVersion, &index, 8, {a, b});
@@ -150,7 +153,8 @@ TEST(VhostUserFraming, MemTableNeedsOneFdPerRegionAndAtMostEight) {
   mem.nregions = 3;
   int fds[3] = {eventfd(0, 0), eventfd(0, 0), eventfd(0, 0)};
   p.Send(5, kFlagVersion, &mem, 8 + 2 * sizeof(MemoryRegion), {fds[0], fds[1], fds[2]});
-  EXPECT_EQ(ReceiveAndValidate(p, msg).message(), "SET_MEM_TABLE: payload shorter than its regions");
+  EXPECT_EQ(ReceiveAndValidate(p, msg).message(),
+            "SET_MEM_TABLE: payload shorter than its regions");
   CloseFds(msg);
   for (int fd : fds) close(fd);
   close(a);
