@@ -112,8 +112,8 @@ Status Dataplane::AttachConfigured() {
       std::map<uint16_t, VhostUserAttachment> wanted;
       wanted.swap(p.attachments);
       for (auto& [vf, how] : wanted) {
-        // The configuration assigned the VF already (viability checked at load).
-        card_.ReleaseVf(p, vf);
+        // The configuration assigned the VF to this same consumer already (viability
+        // checked at load, with the file's line); assigning again is a no-op.
         Status st = Attach(p, vf, how);
         if (!st.ok())
           return Status::Errno(st.errnum(),

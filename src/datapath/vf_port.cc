@@ -141,7 +141,6 @@ virtio::RxResult VfPort::DeliverRx(int qp, const virtio::FrameView& frame) {
   int ring = 2 * qp;
   if (!ready_[ring]) return virtio::RxResult::kNoBuffers;
   virtio::RxResult r = rx_writer_->Write(queues_[ring], *mem_, frame);
-  rx_active = true;
   if (r == virtio::RxResult::kQueueBroken) {
     ++stats_.queue_errors;
     ready_[ring] = false;

@@ -59,12 +59,6 @@ class VfPort : private vhost_user::RingListener {
   // Returns a TX chain as used (device writes nothing on TX).
   void CompleteTx(int qp, uint16_t head);
   virtio::RxResult DeliverRx(int qp, const virtio::FrameView& frame);
-  // Hint before a burst that may deliver here: load the next RX descriptors.
-  void PrefetchRx(int qp, uint16_t n) {
-    if (ready_[2 * qp]) queues_[2 * qp].PrefetchAvail(*mem_, n);
-  }
-  // Whether this port was delivered to in the last burst (worth prefetching for).
-  bool rx_active = false;
   // Publishes used entries of every queue and signals the call fds that need it.
   void Flush();
   // Notification control for adaptive polling: returns true if work arrived meanwhile.

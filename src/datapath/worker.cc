@@ -169,11 +169,6 @@ bool Worker::Burst(uint64_t now) {
     for (int qp = 0; qp < p->queue_pairs(); ++qp) {
       if (!p->TxReady(qp)) continue;
       size_t n = p->PopTx(qp, chains_);
-      if (n) {
-        for (auto& q : ports_)
-          if (q && q.get() != p && q->rx_active)
-            q->PrefetchRx(qp % q->queue_pairs(), static_cast<uint16_t>(n));
-      }
       // The guest's core just wrote these buffers: start every miss of the burst now so
       // they overlap, instead of paying them one frame at a time.
       for (size_t i = 0; i < n; ++i) {
@@ -193,10 +188,7 @@ bool Worker::Burst(uint64_t now) {
   if (work) {
     ++stats_.bursts;
     for (auto& p : ports_)
-      if (p && p->connected()) {
-        p->Flush();
-        p->rx_active = false;
-      }
+      if (p && p->connected()) p->Flush();
   }
   return work;
 }
