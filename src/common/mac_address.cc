@@ -35,11 +35,6 @@ std::optional<MacAddress> MacAddress::Parse(std::string_view text) {
   return MacAddress(out);
 }
 
-bool MacAddress::is_zero() const {
-  for (uint8_t b : bytes_)
-    if (b != 0) return false;
-  return true;
-}
 
 std::string MacAddress::ToString() const {
   char buf[18];

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,16 +22,25 @@ class MacAddress {
   }
 
   const std::array<uint8_t, 6>& bytes() const { return bytes_; }
-  bool is_zero() const;
+  bool is_zero() const { return Bits() == 0; }
   // The I/G bit: set for multicast and broadcast (Linux is_multicast_ether_addr).
   bool is_multicast() const { return (bytes_[0] & 0x01) != 0; }
   bool is_broadcast() const { return *this == Broadcast(); }
   // Lower-case, colon-separated, as iproute2 prints it.
   std::string ToString() const;
 
-  friend bool operator==(const MacAddress&, const MacAddress&) = default;
+  // The switch compares addresses per frame: two loads, not a memcmp call for 6 bytes.
+  friend bool operator==(const MacAddress& a, const MacAddress& b) { return a.Bits() == b.Bits(); }
 
  private:
+  uint64_t Bits() const {
+    uint32_t hi;
+    uint16_t lo;
+    std::memcpy(&hi, bytes_.data(), 4);
+    std::memcpy(&lo, bytes_.data() + 4, 2);
+    return (uint64_t{hi} << 16) | lo;
+  }
+
   std::array<uint8_t, 6> bytes_{};
 };
 

@@ -68,7 +68,7 @@ PortId Fdb::LookupPort(VlanId vlan, const MacAddress& mac, uint64_t now_ns) cons
   return s.port;
 }
 
-void Fdb::Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns) {
+bool Fdb::Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns) {
   const uint64_t key = Key(vlan, mac);
   size_t i = Home(key);
   size_t reusable = slots_.size();  // first expired learned slot on the probe path
@@ -77,16 +77,18 @@ void Fdb::Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns
     if (s.key == key) {
       if (s.is_static) {
         if (s.port != port) ++stats_.static_hold;
-        return;
+        return s.port == port;
       }
       if (Expired(s, now_ns)) {
         ++stats_.learned;  // an entry that had expired is learned anew
+        ++generation_;
       } else if (s.port != port) {
         ++stats_.moved;
+        ++generation_;
       }
       s.port = port;
       s.last_seen_ns = now_ns;
-      return;
+      return true;
     }
     if (reusable == slots_.size() && Expired(s, now_ns)) reusable = i;
   }
@@ -97,20 +99,21 @@ void Fdb::Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns
     slots_[reusable] = Slot{key, now_ns, port, false};
     ++stats_.aged;
     ++stats_.learned;
-    return;
+    return true;
   }
   if (size_ >= capacity_) {
     // A full table may be full of expired entries nobody swept yet: sweep a few slots
     // (bounded work on the hot path) before giving up on this source.
     if (Age(now_ns, kReclaimSlotsPerLearn) == 0) {
       ++stats_.learn_full;
-      return;
+      return false;
     }
     i = Find(key);  // the sweep moved entries: find the key's empty slot again
   }
   slots_[i] = Slot{key, now_ns, port, false};
   ++size_;
   ++stats_.learned;
+  return true;
 }
 
 void Fdb::Erase(size_t hole) {
@@ -118,6 +121,7 @@ void Fdb::Erase(size_t hole) {
   // hole unless their home lies cyclically in (hole, j], where they must stay.
   slots_[hole] = Slot{};
   --size_;
+  ++generation_;
   for (size_t j = (hole + 1) & mask_; slots_[j].port.valid(); j = (j + 1) & mask_) {
     const size_t home = Home(slots_[j].key);
     const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
@@ -156,6 +160,7 @@ Status Fdb::AddStatic(VlanId vlan, const MacAddress& mac, PortId port, uint64_t 
     if (!replace && !Expired(s, now_ns))
       return Status::Errno(EEXIST, "fdb: " + mac.ToString() + " already exists");
     s = Slot{key, 0, port, true};
+    ++generation_;
     return Status::Ok();
   }
   if (size_ >= capacity_)
@@ -191,6 +196,7 @@ uint32_t Fdb::FlushPort(PortId port, bool learned_only) {
 void Fdb::Clear() {
   std::fill(slots_.begin(), slots_.end(), Slot{});
   size_ = 0;
+  ++generation_;
 }
 
 std::vector<FdbEntry> Fdb::Entries(uint64_t now_ns) const {

@@ -66,14 +66,21 @@ class Fdb {
   uint64_t aging_ns() const { return aging_ns_; }
   void set_aging_ns(uint64_t ns) { aging_ns_ = ns; }
   const FdbStats& stats() const { return stats_; }
+  // Bumped whenever an entry is removed, moved or overwritten (anything but a learn
+  // refreshing its own entry): a caller caching "this key is learned here" (Veb's
+  // per-port learn cache) must learn again when it changes.
+  uint64_t generation() const { return generation_; }
 
   // Data path. The port for (vlan, mac), if present and not expired at `now_ns`.
   std::optional<PortId> Lookup(VlanId vlan, const MacAddress& mac, uint64_t now_ns) const;
   // The hot path's form: an invalid PortId when absent (a small optional is assembled on
   // the stack and reloaded, a store-forwarding stall per frame).
   PortId LookupPort(VlanId vlan, const MacAddress& mac, uint64_t now_ns) const;
-  // Records that `mac` was seen in `vlan` on `port` at `now_ns`.
-  void Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns);
+  // The table's key for (vlan, mac); equal keys mean the same entry.
+  static uint64_t Key(VlanId vlan, const MacAddress& mac);
+  // Records that `mac` was seen in `vlan` on `port` at `now_ns`. True if the entry now
+  // points at `port` (false: the table is full, or a static entry holds the key).
+  bool Learn(VlanId vlan, const MacAddress& mac, PortId port, uint64_t now_ns);
   // Removes expired learned entries, visiting at most `max_slots` slots from where the
   // last call stopped (round-robin, so the worker can spread the work over bursts; a slot
   // that was emptied is visited again, as a later entry may have shifted into it, so a
@@ -105,7 +112,6 @@ class Fdb {
     bool is_static = false;
   };
 
-  static uint64_t Key(VlanId vlan, const MacAddress& mac);
   size_t Home(uint64_t key) const;
   // The slot holding `key`, or the empty slot ending its probe chain.
   size_t Find(uint64_t key) const;
@@ -118,6 +124,7 @@ class Fdb {
   uint64_t seed_;
   size_t mask_;
   uint32_t age_cursor_ = 0;
+  uint64_t generation_ = 0;
   std::vector<Slot> slots_;
   FdbStats stats_;
 };

@@ -3,7 +3,9 @@
 // reaches every output bit, so the low bits used as a table index are well spread).
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "common/mac_address.h"
 
@@ -19,10 +21,12 @@ constexpr uint64_t Mix64(uint64_t k) {
 }
 
 // The 48 address bits in the low bits of a word, for packing into keys.
+// Big-endian, so the value reads like the address; one load and a byte swap.
 inline uint64_t MacBits(const MacAddress& mac) {
   uint64_t v = 0;
-  for (uint8_t b : mac.bytes()) v = v << 8 | b;
-  return v;
+  std::memcpy(&v, mac.bytes().data(), 6);
+  if constexpr (std::endian::native == std::endian::big) return v >> 16;
+  return __builtin_bswap64(v) >> 16;
 }
 
 }  // namespace softvf::eswitch

@@ -134,7 +134,7 @@ void Veb::Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns,
 
   out.cast = CastOf(frame.dst);
   state.counters.CountRx(len, out.cast);
-  fdb_.Learn(out.vlan, frame.src, in, now_ns);
+  Learn(in, state, out.vlan, frame.src, now_ns);
 
   if (frame.dst.is_multicast()) return Flood(in, /*unknown_unicast=*/false, out);
   if (PortId owner = policies_->MacOwnerPort(frame.dst, out.vlan); owner.valid())
@@ -142,6 +142,21 @@ void Veb::Decide(PortId in, const FrameInfo& frame, size_t len, uint64_t now_ns,
   if (PortId known = fdb_.LookupPort(out.vlan, frame.dst, now_ns); known.valid())
     return Deliver(in, known, frame.dst, out);
   return Flood(in, /*unknown_unicast=*/true, out);
+}
+
+void Veb::Learn(PortId in, PortState& state, VlanId vlan, const MacAddress& src, uint64_t now_ns) {
+  // Linux's bridge refreshes an entry's timestamp per jiffy, not per frame; refreshing at
+  // most every 1/8 of the aging time (1 s at most) keeps an active sender's entry alive
+  // and spares the hash probe on nearly every frame.
+  const uint64_t refresh_ns = std::min<uint64_t>(fdb_.aging_ns() / 8, 1'000'000'000);
+  const uint64_t key = Fdb::Key(vlan, src);
+  if (key == state.learned_key && state.learned_generation == fdb_.generation() &&
+      now_ns - state.learned_ns < refresh_ns)
+    return;
+  if (!fdb_.Learn(vlan, src, in, now_ns)) return;  // not held: try again next frame
+  state.learned_key = key;
+  state.learned_ns = now_ns;
+  state.learned_generation = fdb_.generation();
 }
 
 void Veb::Deliver(PortId in, PortId to, const MacAddress& dst, Decision& out) {

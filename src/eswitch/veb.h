@@ -140,6 +140,11 @@ class Veb {
     TokenBucket bucket;     // max_tx_rate
     TokenBucket guarantee;  // min_tx_rate; meaningful only when it is nonzero
     PortCounters counters;
+    // The source this port last learned, when, and the FDB's generation then: a sender
+    // keeps one address, so most frames need no FDB write (see Veb::Learn).
+    uint64_t learned_key = ~0ull;
+    uint64_t learned_ns = 0;
+    uint64_t learned_generation = ~0ull;
   };
   enum class Admission : uint8_t { kRateLimited, kOverSubscribed, kGuaranteed, kShared };
 
@@ -149,6 +154,7 @@ class Veb {
   void Charge(PortId in, PortState& state, Admission admission, size_t bytes, uint64_t now_ns);
 
   void Drop(PortId counted_on, DropReason reason, Decision& out);
+  void Learn(PortId in, PortState& state, VlanId vlan, const MacAddress& src, uint64_t now_ns);
   void Deliver(PortId in, PortId to, const MacAddress& dst, Decision& out);
   void Flood(PortId in, bool unknown_unicast, Decision& out);
 

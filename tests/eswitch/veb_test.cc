@@ -183,6 +183,34 @@ TEST_F(VebTest, MovedMacIsRelearned) {
   EXPECT_EQ(veb_->fdb().stats().moved, 1u);
 }
 
+// The per-port learn cache skips the FDB only while nothing changed the entry: a host
+// that moves away and back within the same millisecond is relearned on each move.
+TEST_F(VebTest, HostMovingBackWithinTheRefreshWindowIsRelearned) {
+  vfs_[3].spoofchk = false;
+  vfs_[3].mac = MacAddress();
+  Apply();
+  Send(kUp, kBcast, kStranger, {}, 1000);
+  Send(Vf(3), kBcast, kStranger, {}, 2000);
+  Send(kUp, kBcast, kStranger, {}, 3000);  // back on the wire, well inside the window
+  EXPECT_EQ(Send(Vf(0), kStranger, kMac0, {}, 4000).port, kUp);
+  EXPECT_EQ(veb_->fdb().stats().moved, 2u);
+}
+
+TEST_F(VebTest, SourceIsRelearnedRightAfterItsEntryIsRemoved) {
+  Send(kUp, kBcast, kStranger, {}, 1000);
+  ASSERT_TRUE(veb_->fdb().Remove(VlanId::Untagged(), kStranger, 1500).ok());
+  Send(kUp, kBcast, kStranger, {}, 2000);
+  EXPECT_EQ(veb_->fdb().Lookup(VlanId::Untagged(), kStranger, 2000), kUp);
+}
+
+// An active sender's entry never ages out, although its timestamp is refreshed at most
+// once a second rather than on every frame.
+TEST_F(VebTest, ActiveSenderStaysLearnedPastTheAgingTime) {
+  for (uint64_t t = 0; t <= 400 * kSec; t += kSec / 10) Send(kUp, kBcast, kStranger, {}, t);
+  EXPECT_EQ(veb_->fdb().Lookup(VlanId::Untagged(), kStranger, 400 * kSec), kUp);
+  EXPECT_EQ(veb_->fdb().stats().learned, 1u);
+}
+
 TEST_F(VebTest, LearnedEntriesAgeOutAndTheFrameFloodsAgain) {
   Send(kUp, kBcast, kStranger, {}, 0);
   EXPECT_EQ(Send(Vf(0), kStranger, kMac0, {}, 299 * kSec).kind, Kind::kUnicast);
