@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pciutils pci.ids iproute2
   dpdk-dev python3
+  qemu-system-x86 busybox-static iperf3 iputils-ping
 )
 
 missing=()
