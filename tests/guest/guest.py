@@ -46,7 +46,7 @@ class Guest:
     connects. Either way the constructor returns at once: call ready()."""
 
     def __init__(self, name, workdir, socket, mac, ip, server=False, mtu=None, run=None,
-                 peer=None, extra=()):
+                 peer=None, queues=1, extra=()):
         self.name = name
         self.mac = mac
         self.ip = ip.split('/')[0]
@@ -60,6 +60,8 @@ class Guest:
             args += ['--run', run]
         if peer:
             args += ['--peer', peer]
+        if queues > 1:
+            args += ['--queues', str(queues)]
         if extra:
             args += ['--'] + list(extra)
         self.log = open(self.log_path, 'w')
