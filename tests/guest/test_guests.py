@@ -264,7 +264,40 @@ class TwoGuests(unittest.TestCase):
         r = self.a.ping(IP_B, 1, 8000, '-M do')
         self.assertEqual(r['status'], 'fail', r['output'])
 
-    def test_f_daemon_restart_both_guests_reconnect(self):
+    def wait_connected(self, vfs, timeout=30):
+        deadline = time.time() + timeout
+        while not all(self.counters(vf)['vhost_connected'] for vf in vfs):
+            self.assertLess(time.time(), deadline, 'VFs %s not connected within %d s' % (vfs, timeout))
+            time.sleep(0.1)  # polls a condition, bounded by the deadline
+
+    def test_f_detach_and_attach_under_a_running_guest(self):
+        """detach takes the VF from a running guest (its link to B is gone); attached
+        again, QEMU (reconnect=1) comes back by itself and the guest's driver never knew."""
+        sock = os.path.join(self.wd, 'vf0.sock')
+        self.sv.cli('detach', 'pf0', 'vf', '0')
+        try:
+            self.forget_neighbours()
+            self.assertCannotReach(self.a, self.b, count=2)
+        finally:
+            self.sv.cli('attach', 'pf0', 'vf', '0', 'vhost-user', sock)
+        self.wait_connected([0])
+        self.assertReaches(self.a, self.b)
+
+    def test_g_guest_reloads_its_driver(self):
+        """rmmod/insmod virtio_net in guest B (QEMU listening, softvf connected): the
+        device is reset and started again (QEMU stops and restarts the vhost-user rings
+        on the same connection), and traffic flows again."""
+        connects = self.counters(1)['vhost_connects']
+        self.b.run('rmmod virtio_net && insmod /lib/modules/virtio_net.ko && '
+                   'while [ ! -e /sys/class/net/eth0 ]; do sleep 0.1; done && '
+                   'ip addr add %s/24 dev eth0 && ip link set eth0 up' % IP_B)
+        self.forget_neighbours()
+        self.assertReaches(self.b, self.a)
+        self.assertReaches(self.a, self.b)
+        self.assertEqual(self.counters(1)['vhost_connects'], connects)
+        self.assertEqual(self.counters(1)['vhost_protocol_errors'], 0)
+
+    def test_h_daemon_restart_both_guests_reconnect(self):
         """softvf restarts under running guests: QEMU A (client, reconnect=1) reconnects
         to the new daemon's socket, softvf connects again to QEMU B (server); both guests'
         drivers never notice, and traffic flows again."""
@@ -275,10 +308,7 @@ class TwoGuests(unittest.TestCase):
         type(self).sv = Softvf(self.wd, card())
         self.sv.cli('attach', 'pf0', 'vf', '0', 'vhost-user', os.path.join(self.wd, 'vf0.sock'))
         self.sv.cli('attach', 'pf0', 'vf', '1', 'vhost-user', os.path.join(self.wd, 'vf1.sock'), 'client')
-        deadline = time.time() + 30
-        while not all(self.counters(vf)['vhost_connected'] for vf in (0, 1)):
-            self.assertLess(time.time(), deadline, 'the guests did not come back within 30 s')
-            time.sleep(0.1)  # polls a condition, bounded by the deadline
+        self.wait_connected([0, 1])
         report('daemon restart: both front ends connected again after %.1f s' % (time.time() - t))
         self.forget_neighbours()
         self.assertReaches(self.a, self.b)
