@@ -29,10 +29,31 @@ struct PortSpec {
 };
 
 // How a VF is handed to its consumer over vhost-user (`softvf attach ... vhost-user`).
-struct VhostUserAttachment {
-  std::string path;
+// Who a VF's data path is handed to: a vhost-user front end (a QEMU guest, a DPDK app),
+// or the host kernel as a TAP netdev.
+struct VfAttachment {
+  enum class Kind { kVhostUser, kTap };
+  std::string path;    // vhost-user socket
   bool server = true;  // softvf creates the socket; false: it connects to the front end's
-  friend bool operator==(const VhostUserAttachment&, const VhostUserAttachment&) = default;
+  Kind kind = Kind::kVhostUser;
+  std::string ifname;  // kTap: the netdev's name (the VF's Linux name by default)
+  static VfAttachment Tap(std::string ifname) { return {"", true, Kind::kTap, std::move(ifname)}; }
+  // The consumer string the device model's assignment records ("vhost-user:PATH", "tap:IF").
+  std::string Consumer() const {
+    return kind == Kind::kTap ? "tap:" + ifname : "vhost-user:" + path;
+  }
+  friend bool operator==(const VfAttachment&, const VfAttachment&) = default;
+};
+
+// The PF's wire: nothing, a TAP, an AF_PACKET socket on an existing interface, or a UDP
+// tunnel to another softvf (one datagram per frame, tags kept: two hosts share one trunk).
+struct UplinkConfig {
+  enum class Kind { kNone, kTap, kAfPacket, kUdp };
+  Kind kind = Kind::kNone;
+  std::string interface;  // kTap: the TAP to create; kAfPacket: the interface to bind
+  std::string local;      // kUdp: "ADDR:PORT" to bind
+  std::string remote;     // kUdp: "ADDR:PORT" of the other end
+  friend bool operator==(const UplinkConfig&, const UplinkConfig&) = default;
 };
 
 // A static entry of the PF's embedded switch (`softvf fdb add MAC dev PF vf N [vlan V]`),
@@ -59,8 +80,15 @@ struct Port {
   int ifindex = 0;
   MacAddress mac;
   uint32_t mtu = 1500;
-  std::map<uint16_t, VhostUserAttachment> attachments;  // by VF index
-  std::vector<StaticFdbEntry> static_fdb;               // in the order they were added
+  std::map<uint16_t, VfAttachment> attachments;  // by VF index
+  UplinkConfig uplink;
+  // The PF's own netdev on the host: a TAP with the port's name and MAC, the switch's PF
+  // host port (the seed's host reaching its VMs through the PF).
+  bool host_netdev = false;
+  // Nonzero: the host netdev is in this 802.1Q VLAN (untagged on the host side), for
+  // hosts whose kernel has no VLAN subinterfaces; 0: it is a trunk, as a PF is.
+  uint16_t host_vlan = 0;
+  std::vector<StaticFdbEntry> static_fdb;  // in the order they were added
 };
 
 struct Adapter {

@@ -233,11 +233,17 @@ int Simple(const Context& ctx, const json& req, const char* what) {
 }
 }  // namespace
 
-// `softvf attach PF vf N vhost-user PATH [server|client]`
+// `softvf attach PF vf N vhost-user PATH [server|client]` or `... vf N tap [IFNAME]`
 int AttachCommand(const Context& ctx, const std::vector<std::string>& args) {
-  const char* usage = "softvf attach PF vf N vhost-user PATH [server|client]";
+  const char* usage = "softvf attach PF vf N {vhost-user PATH [server|client] | tap [IFNAME]}";
   auto pv = PfVf(args, usage);
   if (!pv) return 2;
+  if (args.size() >= 4 && args[3] == "tap") {
+    if (args.size() > 5) return Usage(usage);
+    json req{{"op", "attach"}, {"dev", pv->first}, {"vf", pv->second}, {"kind", "tap"}};
+    if (args.size() == 5) req["ifname"] = args[4];
+    return Simple(ctx, req, "attach");
+  }
   if (args.size() < 5 || args.size() > 6 || args[3] != "vhost-user" ||
       (args.size() == 6 && args[5] != "server" && args[5] != "client"))
     return Usage(usage);
@@ -280,7 +286,15 @@ int StatsCommand(const Context& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   bool found = !only;
-  for (const json& pf : (*r)["pfs"])
+  for (const json& pf : (*r)["pfs"]) {
+    // The PF's wire and host netdev, when it has them (not when one VF is asked for).
+    for (const char* part : {"uplink", "host"})
+      if (!only && pf.contains(part)) {
+        Print(pf["dev"].get<std::string>() + " " + part + " " +
+              pf[part]["name"].get<std::string>() + ":\n");
+        for (auto& [name, value] : pf[part]["counters"].items())
+          Print("     " + name + ": " + std::to_string(value.get<uint64_t>()) + "\n");
+      }
     for (const json& vf : pf["vfs"]) {
       if (only && vf["vf"] != *only) continue;
       found = true;
@@ -288,6 +302,7 @@ int StatsCommand(const Context& ctx, const std::vector<std::string>& args) {
       for (auto& [name, value] : vf["counters"].items())
         Print("     " + name + ": " + std::to_string(value.get<uint64_t>()) + "\n");
     }
+  }
   if (!found) {
     std::fprintf(stderr, "softvf: no VF %d\n", *only);
     return 1;

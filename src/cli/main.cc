@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       {"iommu", "show IOMMU groups: groups", softvf::cli::IommuCommand},
       {"save", "save the running state to the configuration file (or FILE)",
        softvf::cli::SaveCommand},
-      {"attach", "hand a VF to a consumer: PF vf N vhost-user PATH [server|client]",
+      {"attach", "hand a VF to a consumer: PF vf N vhost-user PATH [server|client] | tap [IFNAME]",
        softvf::cli::AttachCommand},
       {"detach", "take a VF back from its consumer: PF vf N", softvf::cli::DetachCommand},
       {"stats", "switch counters per VF, like ethtool -S: [PF [vf N]]", softvf::cli::StatsCommand},

@@ -68,7 +68,7 @@ std::shared_ptr<const DeviceProfile> ReadAdapterProfile(const TomlTable& t, cons
 
 void ApplyVf(const TomlTable& t, Card& card, Port& port) {
   t.AllowOnly({"index", "mac", "vlan", "qos", "proto", "min_tx_rate", "max_tx_rate", "spoofchk",
-               "trust", "state", "query_rss", "consumer", "vhost_user", "vhost_user_mode"});
+               "trust", "state", "query_rss", "consumer", "vhost_user", "vhost_user_mode", "tap"});
   PhysicalFunction& pf = *port.pf;
   uint16_t index = static_cast<uint16_t>(t.Uint("index", 0xffff));
   if (index >= pf.host().num_vfs)
@@ -131,14 +131,26 @@ void ApplyVf(const TomlTable& t, Card& card, Port& port) {
     c.trust = t.Bool("trust");
     apply("trust", c);
   }
-  if (t.Has("consumer") && t.Has("vhost_user"))
-    t.Fail("vhost_user", "a VF has one consumer: give consumer or vhost_user, not both");
+  if (int(t.Has("consumer")) + int(t.Has("vhost_user")) + int(t.Has("tap")) > 1)
+    t.Fail(t.Has("tap") ? "tap" : "vhost_user",
+           "a VF has one consumer: give one of consumer, vhost_user or tap");
+  if (t.Has("tap")) {
+    // The host kernel as the VF's driver: a TAP netdev, by default named as Linux names
+    // the VF's netdev. Assigned now so viability is checked with the file's line.
+    std::string name = t.String("tap");
+    if (name.empty()) name = Card::VfNetdevName(port, index);
+    if (name.size() >= 16) t.Fail("tap", "\"" + name + "\" is longer than an interface name (15)");
+    VfAttachment how = VfAttachment::Tap(name);
+    Status st = card.AssignVf(port, index, how.Consumer());
+    if (!st.ok()) t.Fail("tap", st.message());
+    port.attachments[index] = how;
+  }
   if (t.Has("consumer")) {
     Status st = card.AssignVf(port, index, t.String("consumer"));
     if (!st.ok()) t.Fail("consumer", st.message());
   }
   if (t.Has("vhost_user")) {
-    VhostUserAttachment how{t.String("vhost_user"), true};
+    VfAttachment how{t.String("vhost_user"), true};
     std::string mode = t.String("vhost_user_mode", "server");
     if (mode != "server" && mode != "client") t.Fail("vhost_user_mode", "must be server or client");
     how.server = mode == "server";
@@ -198,6 +210,39 @@ void ReadFdbEntry(const TomlTable& t, Port& port) {
   port.static_fdb.push_back(e);
 }
 
+// uplink = { type = "none" | "tap" | "af_packet" | "udp", interface = ..., local = ...,
+// remote = ... }: the PF's wire. Opened when the daemon starts.
+void ReadUplink(const TomlTable& t, Port& port) {
+  t.AllowOnly({"type", "interface", "local", "remote"});
+  UplinkConfig u;
+  std::string type = t.String("type");
+  if (type == "tap")
+    u.kind = UplinkConfig::Kind::kTap;
+  else if (type == "af_packet")
+    u.kind = UplinkConfig::Kind::kAfPacket;
+  else if (type == "udp")
+    u.kind = UplinkConfig::Kind::kUdp;
+  else if (type != "none")
+    t.Fail("type", "must be none, tap, af_packet or udp");
+  const bool needs_if =
+      u.kind == UplinkConfig::Kind::kTap || u.kind == UplinkConfig::Kind::kAfPacket;
+  if (needs_if) {
+    u.interface = t.String("interface");
+    if (u.interface.empty() || u.interface.size() >= 16)
+      t.Fail("interface", "must be an interface name of 1..15 characters");
+  } else if (t.Has("interface")) {
+    t.Fail("interface", "only a tap or af_packet uplink has an interface");
+  }
+  if (u.kind == UplinkConfig::Kind::kUdp) {
+    u.local = t.String("local");
+    u.remote = t.String("remote");
+  } else {
+    for (const char* key : {"local", "remote"})
+      if (t.Has(key)) t.Fail(key, "only a udp uplink has local and remote addresses");
+  }
+  port.uplink = u;
+}
+
 void ReadPort(const TomlTable& t, Card& card, Port& port) {
   PhysicalFunction& pf = *port.pf;
   if (t.Has("driver")) {
@@ -224,6 +269,13 @@ void ReadPort(const TomlTable& t, Card& card, Port& port) {
       t.Fail("numvfs", why);
     }
   }
+  if (auto u = t.Table("uplink")) ReadUplink(*u, port);
+  if (t.Has("host_netdev")) port.host_netdev = t.Bool("host_netdev");
+  if (t.Has("host_vlan")) {
+    port.host_vlan = static_cast<uint16_t>(t.Uint("host_vlan", 4094));
+    if (port.host_vlan == 0) t.Fail("host_vlan", "must be 1..4094 (leave it out for a trunk)");
+    if (!port.host_netdev) t.Fail("host_vlan", "needs host_netdev = true");
+  }
   for (const TomlTable& vf : t.Tables("vf")) ApplyVf(vf, card, port);
   for (const TomlTable& e : t.Tables("fdb")) ReadFdbEntry(e, port);
 }
@@ -241,8 +293,8 @@ void ReadAdapter(const TomlTable& t, Card& card, const std::string& base) {
   std::vector<PortSpec> specs(ports);
   std::vector<const TomlTable*> by_function(ports, nullptr);
   for (const TomlTable& p : port_tables) {
-    p.AllowOnly(
-        {"function", "name", "mac", "mtu", "driver", "drivers_autoprobe", "numvfs", "vf", "fdb"});
+    p.AllowOnly({"function", "name", "mac", "mtu", "driver", "drivers_autoprobe", "numvfs", "vf",
+                 "fdb", "uplink", "host_netdev", "host_vlan"});
     uint64_t fn = p.Uint("function", 7);
     if (fn >= static_cast<uint64_t>(ports))
       p.Fail("function", "the adapter has " + std::to_string(ports) + " ports (functions 0.." +
@@ -340,7 +392,7 @@ void SaveVf(std::ostringstream& o, const Port& port, const VirtualFunction& vf) 
   const VfConfig& c = vf.settings();
   const VfConfig d = DefaultVfConfig(port.pf->profile().driver);
   auto att = port.attachments.find(vf.index());
-  bool vhost = att != port.attachments.end();
+  bool vhost = att != port.attachments.end();  // any attachment: vhost-user or tap
   bool consumer = vf.binding() == Binding::kConsumer && !vhost;
   if (c == d && !consumer && !vhost) return;
   o << "\n[[adapter.port.vf]]\nindex = " << vf.index() << "\n";
@@ -363,9 +415,27 @@ void SaveVf(std::ostringstream& o, const Port& port, const VirtualFunction& vf) 
     o << "query_rss = " << (c.rss_query_en ? "true" : "false") << "\n";
   if (c.trust != d.trust) o << "trust = " << (c.trust ? "true" : "false") << "\n";
   if (consumer) o << "consumer = " << Quote(vf.consumer()) << "\n";
-  if (vhost) {
+  if (vhost && att->second.kind == VfAttachment::Kind::kTap) {
+    o << "tap = " << Quote(att->second.ifname) << "\n";
+  } else if (vhost) {
     o << "vhost_user = " << Quote(att->second.path) << "\n";
     if (!att->second.server) o << "vhost_user_mode = \"client\"\n";
+  }
+}
+
+void SaveUplink(std::ostringstream& o, const UplinkConfig& u) {
+  switch (u.kind) {
+    case UplinkConfig::Kind::kNone:
+      return;
+    case UplinkConfig::Kind::kTap:
+    case UplinkConfig::Kind::kAfPacket:
+      o << "uplink = { type = \"" << (u.kind == UplinkConfig::Kind::kTap ? "tap" : "af_packet")
+        << "\", interface = " << Quote(u.interface) << " }\n";
+      return;
+    case UplinkConfig::Kind::kUdp:
+      o << "uplink = { type = \"udp\", local = " << Quote(u.local)
+        << ", remote = " << Quote(u.remote) << " }\n";
+      return;
   }
 }
 
@@ -401,6 +471,9 @@ std::string SaveCardText(const Card& card) {
       if (pf.host().driver != pf.profile().driver.name)
         o << "driver = " << Quote(pf.host().driver) << "\n";
       if (!pf.host().drivers_autoprobe) o << "drivers_autoprobe = false\n";
+      SaveUplink(o, p.uplink);
+      if (p.host_netdev) o << "host_netdev = true\n";
+      if (p.host_vlan) o << "host_vlan = " << p.host_vlan << "\n";
       if (pf.host().num_vfs) o << "numvfs = " << pf.host().num_vfs << "\n";
       for (uint16_t i = 0; i < pf.host().num_vfs; ++i) SaveVf(o, p, pf.vfs()[i]);
       for (const StaticFdbEntry& e : p.static_fdb) {

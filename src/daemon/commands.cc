@@ -156,8 +156,13 @@ Json LinkSet(DaemonState& s, const Json& req) {
 Json Attach(DaemonState& s, const Json& req) {
   Port* port = FindPortOrNull(s, req);
   if (!port) return NoSuchDevice(req);
-  VhostUserAttachment how{req.at("path").get<std::string>(),
-                          req.value("mode", "server") != "client"};
+  VfAttachment how;
+  if (req.value("kind", "vhost-user") == "tap")
+    how = VfAttachment::Tap(req.value("ifname", ""));
+  else if (!req.contains("path"))
+    return ErrorResponse(EINVAL, "malformed request: \"path\" is required");
+  else
+    how = VfAttachment{req.at("path").get<std::string>(), req.value("mode", "server") != "client"};
   Status st = s.dataplane->Attach(*port, req.at("vf").get<uint16_t>(), how);
   s.netdevs.Sync(*s.card);
   return st.ok() ? OkResponse() : ErrorResponse(st);
@@ -178,8 +183,12 @@ Json Stats(DaemonState& s, const Json& req) {
     if (req.contains("dev") &&
         !(p->netdev == req["dev"] || p->pf->bdf() == Bdf::Parse(req["dev"].get<std::string>())))
       continue;
-    pfs.push_back(
-        Json{{"dev", p->netdev}, {"pf", p->pf->bdf().ToString()}, {"vfs", s.dataplane->Stats(*p)}});
+    Json pf{{"dev", p->netdev}, {"pf", p->pf->bdf().ToString()}, {"vfs", s.dataplane->Stats(*p)}};
+    if (Json up = s.dataplane->HostPortStats(*p, eswitch::PortId::Uplink()); !up.is_null())
+      pf["uplink"] = up;
+    if (Json host = s.dataplane->HostPortStats(*p, eswitch::PortId::PfHost()); !host.is_null())
+      pf["host"] = host;
+    pfs.push_back(pf);
   }
   if (pfs.empty() && req.contains("dev")) return NoSuchDevice(req);
   out["pfs"] = pfs;
@@ -334,7 +343,7 @@ void RegisterCommands(control::ControlServer& server, DaemonState& s) {
   server.Register({"link_set", {"dev", "vf"}, bind(LinkSet)});
   server.Register({"iommu_groups", {}, bind(IommuGroups)});
   server.Register({"save", {}, bind(Save)});
-  server.Register({"attach", {"dev", "vf", "path"}, bind(Attach)});
+  server.Register({"attach", {"dev", "vf"}, bind(Attach)});  // + "path" unless kind is tap
   server.Register({"detach", {"dev", "vf"}, bind(Detach)});
   server.Register({"stats", {}, bind(Stats)});
   server.Register({"fdb_add", {"dev", "mac"}, bind(FdbAdd)});

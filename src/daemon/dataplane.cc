@@ -8,6 +8,9 @@
 #include "daemon/netdevs.h"
 #include "eswitch/counters.h"
 #include "eswitch/policy.h"
+#include "netdev/packet_port.h"
+#include "netdev/tap_port.h"
+#include "netdev/udp_tunnel_port.h"
 
 namespace softvf {
 
@@ -16,6 +19,10 @@ namespace {
 eswitch::VlanId FdbVlan(const StaticFdbEntry& e) {
   return e.vlan_proto == kEthP8021AD ? eswitch::VlanId::Service(e.vlan)
                                      : eswitch::VlanId::Customer(e.vlan);
+}
+
+eswitch::VlanId PfVlan(const Port& port) {
+  return port.host_vlan ? eswitch::VlanId::Customer(port.host_vlan) : eswitch::VlanId::Untagged();
 }
 
 eswitch::PortId FdbPort(const StaticFdbEntry& e) {
@@ -36,62 +43,146 @@ Dataplane::~Dataplane() {
   for (auto& [port, worker] : workers_) worker->Stop();
 }
 
-std::shared_ptr<const eswitch::PolicyTable> Dataplane::Policies(const Port& port) const {
+std::vector<VfConfig> Dataplane::VfConfigs(const Port& port) {
   std::vector<VfConfig> vfs;
   for (const VirtualFunction& vf : port.pf->vfs()) vfs.push_back(vf.settings());
-  // No wire yet (issue 4): the uplink's carrier counts as up, so link-state auto is up.
-  auto table = eswitch::PolicyTable::ForPf(true, true, vfs, port.pf->host().num_vfs);
-  return table.ok() ? *table : nullptr;
+  return vfs;
 }
 
 Worker* Dataplane::WorkerFor(const Port& port, bool create) {
   auto it = workers_.find(&port);
   if (it != workers_.end()) return it->second.get();
   if (!create) return nullptr;
-  auto policies = Policies(port);
-  if (!policies) return nullptr;
+  // Until SetVfPolicies below, nothing runs: the table's uplink state does not matter.
+  auto policies = eswitch::PolicyTable::ForPf(true, true, VfConfigs(port), port.pf->host().num_vfs);
+  if (!policies.ok()) return nullptr;
   eswitch::Veb::Options options;
   options.fdb_capacity = port.pf->profile().mac_filters;
   // The PF's transmit capacity, shared under contention with min_tx_rate guarantees.
   options.link_speed_mbps = port.pf->profile().driver.link_speed_mbps;
-  auto worker = std::make_unique<Worker>(policies, options);
+  auto worker = std::make_unique<Worker>(*policies, options);
   // The port's static entries, before the thread runs (Call runs them here and now). They
   // were checked when added (CLI) or loaded (file, against the table size), so they fit.
   worker->Call([&](Worker& w) {
     uint64_t now = MonotonicNs();
     for (const StaticFdbEntry& e : port.static_fdb)
       (void)w.veb().AddStatic(FdbVlan(e), e.mac, FdbPort(e), now, true);
+    w.SetVfPolicies(VfConfigs(port), port.pf->host().num_vfs, PfVlan(port));
   });
   worker->Start();
   return (workers_[&port] = std::move(worker)).get();
 }
 
-Status Dataplane::Attach(Port& port, uint16_t vf, const VhostUserAttachment& how) {
+Status Dataplane::Attach(Port& port, uint16_t vf, const VfAttachment& how) {
   PhysicalFunction& pf = *port.pf;
   if (vf >= pf.host().num_vfs)
     return Status::Errno(ENODEV, port.netdev + " has no VF " + std::to_string(vf) + " (numvfs is " +
                                      std::to_string(pf.host().num_vfs) + ")");
   if (port.attachments.count(vf))
-    return Status::Errno(
-        EBUSY, "VF " + std::to_string(vf) + " is already attached to " + port.attachments[vf].path);
-  SOFTVF_RETURN_IF_ERROR(card_.AssignVf(port, vf, "vhost-user:" + how.path));
-  const DeviceProfile& profile = pf.profile();
+    return Status::Errno(EBUSY, "VF " + std::to_string(vf) + " is already attached to " +
+                                    port.attachments[vf].Consumer());
+  VfAttachment att = how;
+  if (att.kind == VfAttachment::Kind::kTap && att.ifname.empty())
+    att.ifname = Card::VfNetdevName(port, vf);
+  SOFTVF_RETURN_IF_ERROR(card_.AssignVf(port, vf, att.Consumer()));
+  Status st = att.kind == VfAttachment::Kind::kTap ? AttachTap(port, vf, att.ifname)
+                                                   : AttachVhostUser(port, vf, att);
+  if (!st.ok()) {
+    card_.ReleaseVf(port, vf);
+    return st;
+  }
+  port.attachments[vf] = att;
+  PolicyChanged(port);
+  return Status::Ok();
+}
+
+Status Dataplane::AttachVhostUser(Port& port, uint16_t vf, const VfAttachment& how) {
+  const DeviceProfile& profile = port.pf->profile();
   vhost_user::BackendOptions options;
   options.queue_pairs = std::min<int>(profile.queues_per_vf, vhost_user::kMaxQueuePairs);
   options.mac = VfNetdevs::NetdevMac(port, vf, 0);
   options.mtu = static_cast<uint16_t>(port.mtu);
   auto vp = std::make_unique<VfPort>(
       how.path, how.server ? vhost_user::Mode::kServer : vhost_user::Mode::kClient, options);
-  Status st = vp->Open();
-  Worker* worker = st.ok() ? WorkerFor(port, true) : nullptr;
-  if (st.ok() && !worker) st = Status::Errno(EINVAL, "no switch for " + port.netdev);
-  if (st.ok()) worker->Call([&](Worker& w) { st = w.Attach(vf, std::move(vp)); });
-  if (!st.ok()) {
-    card_.ReleaseVf(port, vf);
-    return st;
+  SOFTVF_RETURN_IF_ERROR(vp->Open());
+  Worker* worker = WorkerFor(port, true);
+  if (!worker) return Status::Errno(EINVAL, "no switch for " + port.netdev);
+  Status st;
+  worker->Call([&](Worker& w) { st = w.Attach(vf, std::move(vp)); });
+  return st;
+}
+
+// The VF as the host's VF driver would show it: a netdev named like the VF's, with the
+// VF's MAC, down until the host brings it up (as a freshly probed netdev is).
+Status Dataplane::AttachTap(Port& port, uint16_t vf, const std::string& ifname) {
+  netdev::TapConfig cfg;
+  cfg.name = ifname;
+  cfg.mac = VfNetdevs::NetdevMac(port, vf, 0);
+  cfg.mtu = port.mtu;
+  auto tap = netdev::TapPort::Open(cfg);
+  if (!tap.ok()) return tap.status();
+  return AttachHostPort(port, eswitch::PortId::Vf(vf), std::move(tap).value());
+}
+
+Status Dataplane::AttachHostPort(Port& port, eswitch::PortId id,
+                                 std::unique_ptr<netdev::HostPort> host) {
+  Worker* worker = WorkerFor(port, true);
+  if (!worker) return Status::Errno(EINVAL, "no switch for " + port.netdev);
+  Status st;
+  worker->Call([&](Worker& w) { st = w.AttachHost(id, std::move(host)); });
+  return st;
+}
+
+Result<std::unique_ptr<netdev::HostPort>> Dataplane::OpenUplink(const Port& port) {
+  const UplinkConfig& u = port.uplink;
+  switch (u.kind) {
+    case UplinkConfig::Kind::kNone:
+      break;
+    case UplinkConfig::Kind::kTap: {
+      netdev::TapConfig cfg;
+      cfg.name = u.interface;
+      cfg.mtu = port.mtu;
+      cfg.up = true;  // the wire's far end is the host: it is plugged in
+      auto tap = netdev::TapPort::Open(cfg);
+      if (!tap.ok()) return tap.status();
+      return std::unique_ptr<netdev::HostPort>(std::move(tap).value());
+    }
+    case UplinkConfig::Kind::kAfPacket: {
+      netdev::PacketPortConfig cfg;
+      cfg.interface = u.interface;
+      auto p = netdev::PacketPort::Open(cfg);
+      if (!p.ok()) return p.status();
+      return std::unique_ptr<netdev::HostPort>(std::move(p).value());
+    }
+    case UplinkConfig::Kind::kUdp: {
+      netdev::UdpTunnelConfig cfg;
+      cfg.local = u.local;
+      cfg.peer = u.remote;
+      cfg.mtu = port.mtu;
+      auto p = netdev::UdpTunnelPort::Open(cfg);
+      if (!p.ok()) return p.status();
+      return std::unique_ptr<netdev::HostPort>(std::move(p).value());
+    }
   }
-  port.attachments[vf] = how;
-  PolicyChanged(port);
+  return Status::Errno(EINVAL, "no uplink");
+}
+
+Status Dataplane::StartHostPorts(Port& port) {
+  if (port.uplink.kind != UplinkConfig::Kind::kNone) {
+    auto up = OpenUplink(port);
+    if (!up.ok()) return Status::Errno(up.status().errnum(), "uplink: " + up.status().message());
+    SOFTVF_RETURN_IF_ERROR(AttachHostPort(port, eswitch::PortId::Uplink(), std::move(up).value()));
+  }
+  if (port.host_netdev) {
+    netdev::TapConfig cfg;
+    cfg.name = port.netdev;
+    cfg.mac = port.mac;
+    cfg.mtu = port.mtu;
+    auto tap = netdev::TapPort::Open(cfg);
+    if (!tap.ok())
+      return Status::Errno(tap.status().errnum(), "host netdev: " + tap.status().message());
+    SOFTVF_RETURN_IF_ERROR(AttachHostPort(port, eswitch::PortId::PfHost(), std::move(tap).value()));
+  }
   return Status::Ok();
 }
 
@@ -99,7 +190,14 @@ Status Dataplane::Detach(Port& port, uint16_t vf) {
   if (!port.attachments.count(vf))
     return Status::Errno(ENODEV,
                          "VF " + std::to_string(vf) + " of " + port.netdev + " is not attached");
-  if (Worker* w = WorkerFor(port, false)) w->Call([vf](Worker& wk) { wk.Detach(vf); });
+  const bool tap = port.attachments[vf].kind == VfAttachment::Kind::kTap;
+  if (Worker* w = WorkerFor(port, false))
+    w->Call([vf, tap](Worker& wk) {
+      if (tap)
+        wk.DetachHost(eswitch::PortId::Vf(vf));  // closing the TAP removes the netdev
+      else
+        wk.Detach(vf);
+    });
   port.attachments.erase(vf);
   return card_.ReleaseVf(port, vf);
 }
@@ -109,7 +207,9 @@ Status Dataplane::AttachConfigured() {
     for (Port& p : a.ports) {
       if (!p.static_fdb.empty() && !WorkerFor(p, true))
         return Status::Errno(EINVAL, p.netdev + ": cannot start its switch");
-      std::map<uint16_t, VhostUserAttachment> wanted;
+      if (Status st = StartHostPorts(p); !st.ok())
+        return Status::Errno(st.errnum(), p.netdev + " " + st.message());
+      std::map<uint16_t, VfAttachment> wanted;
       wanted.swap(p.attachments);
       for (auto& [vf, how] : wanted) {
         // The configuration assigned the VF to this same consumer already (viability
@@ -141,9 +241,9 @@ void Dataplane::PolicyChanged(Port& port) {
   PruneStaticFdb(port);
   Worker* w = WorkerFor(port, false);
   if (!w) return;
-  auto policies = Policies(port);
-  if (!policies) return;
-  w->Call([&](Worker& wk) { (void)wk.veb().SetPolicies(policies, MonotonicNs()); });
+  std::vector<VfConfig> vfs = VfConfigs(port);
+  const size_t n = port.pf->host().num_vfs;
+  w->Call([&](Worker& wk) { wk.SetVfPolicies(std::move(vfs), n, PfVlan(port)); });
 }
 
 nlohmann::json Dataplane::Stats(const Port& port) {
@@ -158,6 +258,11 @@ nlohmann::json Dataplane::Stats(const Port& port) {
       if (wk) {
         eswitch::VisitCounters(wk->veb().counters(eswitch::PortId::Vf(vf)),
                                [&](const char* name, uint64_t v) { c[name] = v; });
+        if (netdev::HostPort* h = wk->host_port(eswitch::PortId::Vf(vf))) {
+          c["tap_link_up"] = h->link().up() ? 1 : 0;
+          h->counters().ForEach(
+              [&](const char* name, uint64_t v) { c[std::string("tap_") + name] = v; });
+        }
         if (VfPort* p = wk->port(vf)) {
           const VfPortStats& ps = p->stats();
           c["vhost_connected"] = p->connected() ? 1 : 0;
@@ -175,6 +280,23 @@ nlohmann::json Dataplane::Stats(const Port& port) {
     w->Call([&](Worker& wk) { fill(&wk); });
   else
     fill(nullptr);
+  return out;
+}
+
+nlohmann::json Dataplane::HostPortStats(const Port& port, eswitch::PortId id) {
+  nlohmann::json out;
+  if (Worker* w = WorkerFor(port, false))
+    w->Call([&](Worker& wk) {
+      netdev::HostPort* h = wk.host_port(id);
+      if (!h) return;
+      nlohmann::json c = nlohmann::json::object();
+      eswitch::VisitCounters(wk.veb().counters(id),
+                             [&](const char* name, uint64_t v) { c[name] = v; });
+      c["link_up"] = h->link().up() ? 1 : 0;
+      h->counters().ForEach(
+          [&](const char* name, uint64_t v) { c[std::string(h->kind()) + "_" + name] = v; });
+      out = {{"name", h->name()}, {"kind", std::string(h->kind())}, {"counters", c}};
+    });
   return out;
 }
 

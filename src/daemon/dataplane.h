@@ -19,16 +19,21 @@ class Dataplane {
   explicit Dataplane(Card& card) : card_(card) {}
   ~Dataplane();
 
-  // Assigns VF `vf` of `port` to a vhost-user consumer (IOMMU-group viability applies),
-  // opens its socket and hands it to the PF's worker.
-  Status Attach(Port& port, uint16_t vf, const VhostUserAttachment& how);
+  // Assigns VF `vf` of `port` to a consumer (IOMMU-group viability applies): a vhost-user
+  // front end (opens its socket) or the host kernel (creates its TAP netdev), and hands it
+  // to the PF's worker.
+  Status Attach(Port& port, uint16_t vf, const VfAttachment& how);
   Status Detach(Port& port, uint16_t vf);
-  // Every attachment recorded on the card (from the configuration file) is attached.
+  // Every attachment recorded on the card (from the configuration file) is attached, and
+  // every port's uplink and host netdev opened.
   Status AttachConfigured();
   // VF settings or VF count changed: the worker gets a new policy snapshot, and static FDB
   // entries toward VFs that went away are removed.
   void PolicyChanged(Port& port);
   nlohmann::json Stats(const Port& port);
+  // The uplink's or PF host port's switch and socket counters: {"name", "kind",
+  // "counters"}; null when that port has no host object.
+  nlohmann::json HostPortStats(const Port& port, eswitch::PortId id);
   // The switch counters of the PF's own host port (name -> value; {} when no switch runs).
   nlohmann::json PfHostCounters(const Port& port);
 
@@ -50,7 +55,12 @@ class Dataplane {
   Worker* WorkerFor(const Port& port, bool create);
   // Static entries toward VFs that no longer exist (numvfs lowered) go with them.
   void PruneStaticFdb(Port& port);
-  std::shared_ptr<const eswitch::PolicyTable> Policies(const Port& port) const;
+  static std::vector<VfConfig> VfConfigs(const Port& port);
+  Status AttachVhostUser(Port& port, uint16_t vf, const VfAttachment& how);
+  Status AttachTap(Port& port, uint16_t vf, const std::string& ifname);
+  Status AttachHostPort(Port& port, eswitch::PortId id, std::unique_ptr<netdev::HostPort> host);
+  static Result<std::unique_ptr<netdev::HostPort>> OpenUplink(const Port& port);
+  Status StartHostPorts(Port& port);
 
   Card& card_;
   std::map<const Port*, std::unique_ptr<Worker>> workers_;

@@ -37,11 +37,13 @@ Worker::Worker(std::shared_ptr<const eswitch::PolicyTable> policies,
     : veb_(std::move(policies), options, MonotonicNs()),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   ports_.resize(veb_.port_count() > 2 ? veb_.port_count() - 2 : 0);
+  host_ports_.resize(veb_.port_count());
 }
 
 Worker::~Worker() {
   Stop();
   ports_.clear();
+  host_ports_.clear();
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
@@ -103,11 +105,55 @@ void Worker::Detach(uint16_t vf) {
   veb_.fdb().FlushPort(PortId::Vf(vf), true);
 }
 
+Status Worker::AttachHost(PortId id, std::unique_ptr<netdev::HostPort> port) {
+  if (id.value() >= host_ports_.size()) return Status::Errno(EINVAL, "no such switch port");
+  if (host_ports_[id.value()] || (id.is_vf() && ports_[id.vf_index()]))
+    return Status::Errno(EBUSY, eswitch::PortName(id) + " is already attached");
+  if (host_rx_pool_.empty()) {  // control path: the one allocation host ports need
+    host_rx_pool_.resize(kBurst * netdev::kRxBufferLen);
+    for (size_t i = 0; i < kBurst; ++i)
+      host_rx_[i] = netdev::RxSlot{host_rx_pool_.data() + i * netdev::kRxBufferLen,
+                                   netdev::kRxBufferLen, 0, 0};
+  }
+  host_ports_[id.value()] = std::move(port);
+  active_hosts_.push_back(id);
+  if (id == PortId::Uplink()) RebuildPolicies();
+  return Status::Ok();
+}
+
+void Worker::DetachHost(PortId id) {
+  if (id.value() >= host_ports_.size() || !host_ports_[id.value()]) return;
+  host_ports_[id.value()].reset();
+  std::erase(active_hosts_, id);
+  veb_.fdb().FlushPort(id, true);
+  if (id == PortId::Uplink()) RebuildPolicies();
+}
+
+bool Worker::uplink_up() const {
+  const auto& up = host_ports_[PortId::Uplink().value()];
+  return !up || up->link().up();
+}
+
+void Worker::SetVfPolicies(std::vector<VfConfig> vfs, size_t num_enabled, eswitch::VlanId pf_vlan) {
+  vf_configs_ = std::move(vfs);
+  vfs_enabled_ = num_enabled;
+  pf_vlan_ = pf_vlan;
+  policies_from_configs_ = true;
+  RebuildPolicies();
+}
+
+void Worker::RebuildPolicies() {
+  if (!policies_from_configs_) return;
+  auto table = eswitch::PolicyTable::ForPf(uplink_up(), true, vf_configs_, vfs_enabled_, pf_vlan_);
+  if (table.ok()) (void)veb_.SetPolicies(*table, MonotonicNs());
+}
+
 void Worker::Deliver(PortId out, int qp, const Decision& d, const uint8_t* head, uint32_t copied,
                      const virtio::FrameView& rest) {
-  if (!out.is_vf()) return;  // uplink and PF host port arrive with the wire (issue 4)
-  VfPort* dst = port(out.vf_index());
-  if (!dst || !dst->connected()) {
+  VfPort* dst = out.is_vf() ? port(out.vf_index()) : nullptr;
+  if (dst && !dst->connected()) dst = nullptr;
+  netdev::HostPort* host = dst ? nullptr : host_port(out);
+  if (!dst && !host) {
     veb_.CountDrop(out, DropReason::kNoBuffer);
     return;
   }
@@ -130,11 +176,23 @@ void Worker::Deliver(PortId out, int qp, const Decision& d, const uint8_t* head,
       break;
   }
   ok = ok && frame.AppendFrom(rest, copied);
-  int dst_qp = qp % dst->queue_pairs();
-  if (ok && dst->DeliverRx(dst_qp, frame) == virtio::RxResult::kDelivered)
+  if (ok && dst)
+    ok = dst->DeliverRx(qp % dst->queue_pairs(), frame) == virtio::RxResult::kDelivered;
+  else if (ok)
+    ok = SendHost(*host, frame);
+  if (ok)
     veb_.CountTx(out, frame.length(), d);
   else
     veb_.CountDrop(out, DropReason::kNoBuffer);
+}
+
+bool Worker::SendHost(netdev::HostPort& host, const virtio::FrameView& frame) {
+  if (!host.link().up()) return false;  // the kernel would refuse it: count it here
+  std::array<iovec, virtio::FrameView::kMaxSlices> iov;
+  int n = 0;
+  for (const virtio::FrameSlice& s : frame.slices())
+    iov[n++] = iovec{const_cast<uint8_t*>(s.data), s.len};
+  return host.SendV(iov.data(), n);
 }
 
 void Worker::Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now) {
@@ -143,10 +201,13 @@ void Worker::Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chai
   virtio::FrameView& view = tx_view_;
   view.Clear();
   if (!virtio::ReadTxFrame(chain, src.tx_header_len(), &hdr, &view)) return;
+  ForwardView(PortId::Vf(in_vf), qp, view, now);
+}
+
+void Worker::ForwardView(PortId in, int qp, const virtio::FrameView& view, uint64_t now) {
   uint8_t head[kHeadCopy];
   uint32_t len = view.length();
   uint32_t copied = view.CopyOut(0, head, len < kHeadCopy ? len : kHeadCopy);
-  PortId in = PortId::Vf(in_vf);
   Decision& d = decision_;
   if (!eswitch::ParseFrame(head, copied, frame_info_)) {
     veb_.CountDrop(in, DropReason::kRunt);
@@ -185,10 +246,27 @@ bool Worker::Burst(uint64_t now) {
       work |= n > 0;
     }
   }
+  if (!active_hosts_.empty()) work |= HostBurst(now);
   if (work) {
     ++stats_.bursts;
     for (auto& p : ports_)
       if (p && p->connected()) p->Flush();
+  }
+  return work;
+}
+
+bool Worker::HostBurst(uint64_t now) {
+  bool work = false;
+  virtio::FrameView& view = tx_view_;
+  for (PortId id : active_hosts_) {
+    netdev::HostPort& host = *host_ports_[id.value()];
+    if (!host.link().present) continue;  // the interface was deleted under us
+    size_t n = host.ReceiveBurst(host_rx_);
+    for (size_t i = 0; i < n; ++i) {
+      view.Clear();
+      if (view.Append(host_rx_[i].data(), host_rx_[i].len)) ForwardView(id, 0, view, now);
+    }
+    work |= n > 0;
   }
   return work;
 }
@@ -235,6 +313,17 @@ void Worker::PollEvents(int timeout_ms, bool with_kicks) {
           src.push_back({Source::kKick, vf});
         }
   }
+  for (PortId id : active_hosts_) {
+    netdev::HostPort& h = *host_ports_[id.value()];
+    if (with_kicks) {  // frames wake a sleeping worker; a busy one reads them every burst
+      fds.push_back({h.fd(), POLLIN, 0});
+      src.push_back({Source::kHostRx, id.value()});
+    }
+    if (h.event_fd() >= 0) {
+      fds.push_back({h.event_fd(), POLLIN, 0});
+      src.push_back({Source::kHostLink, id.value()});
+    }
+  }
   // A client-mode VF without its front end retries once a second.
   if (client_waiting && (timeout_ms < 0 || timeout_ms > 1000)) timeout_ms = 1000;
   int n = poll(fds.data(), fds.size(), timeout_ms);
@@ -244,7 +333,8 @@ void Worker::PollEvents(int timeout_ms, bool with_kicks) {
   if (n <= 0) return;
   for (size_t i = 0; i < fds.size(); ++i) {
     if (!fds[i].revents) continue;
-    VfPort* p = src[i].kind == Source::kWake ? nullptr : ports_[src[i].vf].get();
+    const bool vf_source = src[i].kind == Source::kListen || src[i].kind == Source::kConn;
+    VfPort* p = vf_source ? ports_[src[i].vf].get() : nullptr;
     switch (src[i].kind) {
       case Source::kWake:
         RunCommands();
@@ -255,6 +345,13 @@ void Worker::PollEvents(int timeout_ms, bool with_kicks) {
       case Source::kConn:
         if (p) p->OnMessage();
         break;
+      case Source::kHostRx:
+        break;  // the next burst reads them
+      case Source::kHostLink: {
+        netdev::HostPort* h = host_ports_[src[i].vf].get();
+        if (h && h->PollEvents() && PortId(src[i].vf) == PortId::Uplink()) RebuildPolicies();
+        break;
+      }
       case Source::kKick: {
         uint64_t v;
         ssize_t r = read(fds[i].fd, &v, sizeof v);

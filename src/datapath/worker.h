@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "datapath/vf_port.h"
+#include "eswitch/policy.h"
 #include "eswitch/veb.h"
+#include "netdev/host_port.h"
 #include "virtio/descriptor_chain.h"
 
 namespace softvf {
@@ -49,6 +51,19 @@ class Worker {
   Status Attach(uint16_t vf, std::unique_ptr<VfPort> port);
   void Detach(uint16_t vf);
   VfPort* port(uint16_t vf) { return vf < ports_.size() ? ports_[vf].get() : nullptr; }
+  // A host network object as a switch port: the uplink (the wire), the PF's host netdev,
+  // or a VF given to the host kernel as a TAP netdev. EBUSY if the port has one already.
+  Status AttachHost(eswitch::PortId id, std::unique_ptr<netdev::HostPort> port);
+  void DetachHost(eswitch::PortId id);
+  netdev::HostPort* host_port(eswitch::PortId id) {
+    return id.value() < host_ports_.size() ? host_ports_[id.value()].get() : nullptr;
+  }
+  // The VF settings the switch enforces. The worker builds the policy table from them and
+  // the uplink's link state, and builds it again whenever that link changes (link-state
+  // auto follows the wire). Without an uplink the card has no wire to lose: auto is up.
+  void SetVfPolicies(std::vector<VfConfig> vfs, size_t num_enabled,
+                     eswitch::VlanId pf_vlan = eswitch::VlanId::Untagged());
+  bool uplink_up() const;
   eswitch::Veb& veb() { return veb_; }
   const WorkerStats& stats() const { return stats_; }
 
@@ -60,12 +75,17 @@ class Worker {
  private:
   void Run();
   struct PollSource {
-    enum { kWake, kListen, kConn, kKick } kind;
-    uint16_t vf;
+    enum { kWake, kListen, kConn, kKick, kHostRx, kHostLink } kind;
+    uint16_t vf;  // VF index, or the host port's PortId value
   };
   std::vector<pollfd> poll_fds_;
   std::vector<PollSource> poll_sources_;
   void Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now_ns);
+  // Judges and delivers one frame entering the switch on `in`; `view` is where it lies.
+  void ForwardView(eswitch::PortId in, int qp, const virtio::FrameView& view, uint64_t now_ns);
+  bool HostBurst(uint64_t now_ns);
+  bool SendHost(netdev::HostPort& host, const virtio::FrameView& frame);
+  void RebuildPolicies();
   void Deliver(eswitch::PortId out, int qp, const eswitch::Decision& d, const uint8_t* head,
                uint32_t copied, const virtio::FrameView& rest);
   void RunCommands();
@@ -73,7 +93,15 @@ class Worker {
   void DisarmAll();
 
   eswitch::Veb veb_;
-  std::vector<std::unique_ptr<VfPort>> ports_;  // by VF index; null = not attached
+  std::vector<std::unique_ptr<VfPort>> ports_;                 // by VF index; null = not attached
+  std::vector<std::unique_ptr<netdev::HostPort>> host_ports_;  // by PortId value
+  std::vector<eswitch::PortId> active_hosts_;                  // the non-null ones
+  std::vector<uint8_t> host_rx_pool_;  // kBurst receive buffers, once a host port exists
+  std::array<netdev::RxSlot, kBurst> host_rx_;
+  std::vector<VfConfig> vf_configs_;
+  size_t vfs_enabled_ = 0;
+  eswitch::VlanId pf_vlan_ = eswitch::VlanId::Untagged();
+  bool policies_from_configs_ = false;  // SetVfPolicies was called
   std::array<virtio::DescriptorChain, kBurst> chains_;
   // Per-frame scratch, reused so no frame pays for constructing them.
   eswitch::Decision decision_;

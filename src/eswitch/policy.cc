@@ -15,10 +15,11 @@ PortPolicy PortPolicy::Uplink(bool carrier) {
   return p;
 }
 
-PortPolicy PortPolicy::PfHost(bool up) {
+PortPolicy PortPolicy::PfHost(bool up, VlanId vlan) {
   PortPolicy p;
   p.kind = PortKind::kPfHost;
   p.link_up = up;
+  p.port_vlan = vlan;
   return p;
 }
 
@@ -69,11 +70,11 @@ Result<std::shared_ptr<const PolicyTable>> PolicyTable::Create(std::vector<PortP
 
 Result<std::shared_ptr<const PolicyTable>> PolicyTable::ForPf(bool uplink_carrier, bool pf_up,
                                                               const std::vector<VfConfig>& vfs,
-                                                              size_t num_enabled) {
+                                                              size_t num_enabled, VlanId pf_vlan) {
   std::vector<PortPolicy> ports;
   ports.reserve(vfs.size() + 2);
   ports.push_back(PortPolicy::Uplink(uplink_carrier));
-  ports.push_back(PortPolicy::PfHost(pf_up));
+  ports.push_back(PortPolicy::PfHost(pf_up, pf_vlan));
   for (size_t i = 0; i < vfs.size(); ++i)
     ports.push_back(i < num_enabled ? PortPolicy::Vf(vfs[i], uplink_carrier)
                                     : PortPolicy::Absent());

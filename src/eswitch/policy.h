@@ -61,7 +61,9 @@ struct PortPolicy {
   uint32_t max_tx_rate_mbps = 0;  // 0 = unlimited
 
   static PortPolicy Uplink(bool carrier);
-  static PortPolicy PfHost(bool up);
+  // `vlan`: the host netdev is an access port of that VLAN (tags pushed toward the wire
+  // and popped toward the host), for hosts whose kernel cannot tag (no 8021q).
+  static PortPolicy PfHost(bool up, VlanId vlan = VlanId::Untagged());
   static PortPolicy Vf(const VfConfig& config, bool uplink_carrier);
   static PortPolicy Absent();  // a VF that is not enabled: no traffic either way
 
@@ -87,7 +89,8 @@ class PolicyTable {
   // The usual case: one policy per VF config; VFs at index >= num_enabled are Absent.
   static Result<std::shared_ptr<const PolicyTable>> ForPf(bool uplink_carrier, bool pf_up,
                                                           const std::vector<VfConfig>& vfs,
-                                                          size_t num_enabled);
+                                                          size_t num_enabled,
+                                                          VlanId pf_vlan = VlanId::Untagged());
 
   size_t size() const { return ports_.size(); }
   bool contains(PortId p) const { return p.value() < ports_.size(); }

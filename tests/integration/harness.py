@@ -174,7 +174,8 @@ class Testpmd:
 class Softvf:
     """The softvf daemon on a card configuration, and its CLI."""
 
-    def __init__(self, workdir, config_text, pin_cpu=None):
+    def __init__(self, workdir, config_text, pin_cpu=None, netns=None):
+        """netns: run the daemon inside that network namespace (its TAPs appear there)."""
         self.workdir = workdir
         self.binary = os.environ.get('SOFTVF', os.path.join(REPO, 'build', 'bin', 'softvf'))
         self.socket = os.path.join(workdir, 'control.sock')
@@ -183,6 +184,8 @@ class Softvf:
             f.write(config_text)
         self.log = open(os.path.join(workdir, 'softvf.log'), 'wb')
         pin = ['taskset', '-c', str(pin_cpu)] if pin_cpu is not None else []
+        if netns:
+            pin = ['ip', 'netns', 'exec', netns] + pin
         self.proc = subprocess.Popen(pin + [self.binary, 'daemon', '--config', self.config,
                                             '--control', self.socket],
                                      stdout=subprocess.PIPE, stderr=self.log)
@@ -218,6 +221,30 @@ class Softvf:
             self.proc.wait(30)
         self.proc.stdout.close()
         self.log.close()
+
+
+class Netns:
+    """A network namespace for the test's own use, deleted (with what is in it) at close."""
+
+    def __init__(self, name):
+        self.name = name
+        subprocess.run(['ip', 'netns', 'del', name], capture_output=True)
+        subprocess.run(['ip', 'netns', 'add', name], check=True)
+        self.ip('link', 'set', 'lo', 'up')
+
+    def run(self, *args, check=True):
+        r = subprocess.run(['ip', 'netns', 'exec', self.name] + list(args), capture_output=True,
+                           text=True)
+        if check and r.returncode != 0:
+            raise RuntimeError('%s: %s: exit %d: %s%s' % (self.name, ' '.join(args), r.returncode,
+                                                          r.stdout, r.stderr))
+        return r
+
+    def ip(self, *args, check=True):
+        return self.run('ip', *args, check=check)
+
+    def close(self):
+        subprocess.run(['ip', 'netns', 'del', self.name], capture_output=True)
 
 
 def cx6dx_card(vfs, profile_file=None):

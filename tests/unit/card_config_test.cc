@@ -552,3 +552,64 @@ TEST(ProfileErrors, NameFileLineAndKey) {
 
 }  // namespace
 }  // namespace softvf
+
+namespace softvf {
+namespace {
+
+const char* kWireCard =
+    "[[adapter]]\nprofile = \"i350\"\nslot = \"0000:31:00\"\n"
+    "[[adapter.port]]\nfunction = 1\nname = \"enp49s0f1\"\nnumvfs = 2\n";
+
+TEST(WireConfig, UplinksHostNetdevAndTapVfsRoundTrip) {
+  for (const char* uplink :
+       {"uplink = { type = \"af_packet\", interface = \"trunk0\" }\n",
+        "uplink = { type = \"tap\", interface = \"wire0\" }\n",
+        "uplink = { type = \"udp\", local = \"10.0.0.1:4789\", remote = \"10.0.0.2:4789\" }\n"}) {
+    std::string text = std::string(kWireCard) + uplink +
+                       "host_netdev = true\nhost_vlan = 1000\n"
+                       "[[adapter.port.vf]]\nindex = 0\ntap = \"\"\n"
+                       "[[adapter.port.vf]]\nindex = 1\ntap = \"myvf1\"\n";
+    auto card = config::LoadCardText(text, "card.toml", "");
+    ASSERT_TRUE(card.ok()) << card.status().message();
+    const Port* p = (*card)->FindPort("enp49s0f1");
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(p->host_netdev);
+    EXPECT_EQ(p->host_vlan, 1000);
+    EXPECT_NE(p->uplink.kind, UplinkConfig::Kind::kNone);
+    // An empty name is the VF's Linux netdev name.
+    EXPECT_EQ(p->attachments.at(0), VfAttachment::Tap("enp49s0f1v0"));
+    EXPECT_EQ(p->attachments.at(1), VfAttachment::Tap("myvf1"));
+    EXPECT_EQ(p->pf->vfs()[1].consumer(), "tap:myvf1");
+    std::string saved = config::SaveCardText(**card);
+    EXPECT_NE(saved.find(uplink), std::string::npos) << saved;
+    auto again = config::LoadCardText(saved, "saved.toml", "");
+    ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << saved;
+    EXPECT_EQ((*again)->FindPort("enp49s0f1")->uplink, p->uplink);
+    EXPECT_EQ(config::SaveCardText(**again), saved);
+  }
+}
+
+TEST(WireConfig, ErrorsNameFileLineAndKey) {
+  auto with = [](const std::string& port_lines) {
+    return LoadError(std::string(kWireCard) + port_lines);
+  };
+  EXPECT_EQ(with("uplink = { type = \"wifi\" }\n"),
+            "card.toml:8: adapter[0].port[0].uplink.type: must be none, tap, af_packet or udp");
+  EXPECT_EQ(with("uplink = { type = \"af_packet\" }\n"),
+            "card.toml:8: adapter[0].port[0].uplink.interface: missing (a string is required)");
+  EXPECT_EQ(with("uplink = { type = \"tap\", interface = \"a-name-far-too-long\" }\n"),
+            "card.toml:8: adapter[0].port[0].uplink.interface: must be an interface name of 1..15 "
+            "characters");
+  EXPECT_EQ(with("uplink = { type = \"udp\", local = \"1.2.3.4:1\", remote = \"1.2.3.5:1\", "
+                 "interface = \"x\" }\n"),
+            "card.toml:8: adapter[0].port[0].uplink.interface: only a tap or af_packet uplink has "
+            "an interface");
+  EXPECT_EQ(with("host_vlan = 5\n"),
+            "card.toml:8: adapter[0].port[0].host_vlan: needs host_netdev = true");
+  EXPECT_EQ(with("[[adapter.port.vf]]\nindex = 0\ntap = \"\"\nvhost_user = \"/tmp/x\"\n"),
+            "card.toml:10: adapter[0].port[0].vf[0].tap: a VF has one consumer: give one of "
+            "consumer, vhost_user or tap");
+}
+
+}  // namespace
+}  // namespace softvf
