@@ -1,15 +1,16 @@
 """Two QEMU guests (stock Debian kernel, virtio_net) on two VFs of a softvf card, talking
 through the PF's switch: ping, port-VLAN isolation, spoof check and trust after a MAC
-change, max_tx_rate under iperf3 TCP, jumbo frames.
+change, max_tx_rate under iperf3 TCP, jumbo frames; and the guests' connections surviving
+a detach/attach, a driver reload in the guest and a daemon restart.
 
 Guest A's VF is attached in softvf's server mode (QEMU connects, reconnect=1); guest B's
 in client mode (QEMU listens, softvf connects). Both guests boot once for the whole class
-(5-7 s each under TCG) and take commands on their consoles; every test puts back what it
+(3-5 s each under TCG here, both at once) and take commands on their consoles; every test puts back what it
 changed. The first run prepares the guest (downloads Debian's cloud kernel, ~27 MB).
 
 Run: python3 tests/guest/test_guests.py (CTest runs it; SOFTVF= names the binary).
 Guest consoles, the daemon's log and the card are in the work directory, kept when a test
-fails (its path is printed). SOFTVF_GUEST_ACCEL=kvm boots with KVM where that works.
+fails (its path is printed) or with SOFTVF_KEEP=1. SOFTVF_GUEST_ACCEL=kvm boots with KVM where that works.
 """
 import json
 import os
