@@ -137,6 +137,11 @@ void VfPort::CompleteTx(int qp, uint16_t head) {
   dirty_[ring] = true;
 }
 
+void VfPort::RewindTx(int qp, uint16_t n) {
+  int ring = 2 * qp + 1;
+  if (ready_[ring]) queues_[ring].Rewind(n);
+}
+
 virtio::RxResult VfPort::DeliverRx(int qp, const virtio::FrameView& frame) {
   int ring = 2 * qp;
   if (!ready_[ring]) return virtio::RxResult::kNoBuffers;

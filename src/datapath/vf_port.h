@@ -58,6 +58,8 @@ class VfPort : private vhost_user::RingListener {
   size_t PopTx(int qp, std::span<virtio::DescriptorChain> chains);
   // Returns a TX chain as used (device writes nothing on TX).
   void CompleteTx(int qp, uint16_t head);
+  // Gives the last n popped TX chains back to the ring: they are popped again later.
+  void RewindTx(int qp, uint16_t n);
   virtio::RxResult DeliverRx(int qp, const virtio::FrameView& frame);
   // Publishes used entries of every queue and signals the call fds that need it.
   void Flush();

@@ -195,13 +195,15 @@ bool Worker::SendHost(netdev::HostPort& host, const virtio::FrameView& frame) {
   return host.SendV(iov.data(), n);
 }
 
-void Worker::Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now) {
+bool Worker::Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now) {
   VfPort& src = *ports_[in_vf];
   virtio::VirtioNetHeader hdr;
   virtio::FrameView& view = tx_view_;
   view.Clear();
-  if (!virtio::ReadTxFrame(chain, src.tx_header_len(), &hdr, &view)) return;
+  if (!virtio::ReadTxFrame(chain, src.tx_header_len(), &hdr, &view)) return true;
+  if (!veb_.MayTransmit(PortId::Vf(in_vf), view.length(), now)) return false;
   ForwardView(PortId::Vf(in_vf), qp, view, now);
+  return true;
 }
 
 void Worker::ForwardView(PortId in, int qp, const virtio::FrameView& view, uint64_t now) {
@@ -240,7 +242,10 @@ bool Worker::Burst(uint64_t now) {
         }
       }
       for (size_t i = 0; i < n; ++i) {
-        Forward(vf, qp, chains_[i], now);
+        if (!Forward(vf, qp, chains_[i], now)) {  // rate limited: the rest waits its turn
+          p->RewindTx(qp, static_cast<uint16_t>(n - i));
+          break;
+        }
         p->CompleteTx(qp, chains_[i].head());
       }
       work |= n > 0;

@@ -80,7 +80,8 @@ class Worker {
   };
   std::vector<pollfd> poll_fds_;
   std::vector<PollSource> poll_sources_;
-  void Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now_ns);
+  // False when the VF's max_tx_rate holds the frame: it stays in its ring for later.
+  bool Forward(uint16_t in_vf, int qp, const virtio::DescriptorChain& chain, uint64_t now_ns);
   // Judges and delivers one frame entering the switch on `in`; `view` is where it lies.
   void ForwardView(eswitch::PortId in, int qp, const virtio::FrameView& view, uint64_t now_ns);
   bool HostBurst(uint64_t now_ns);

@@ -17,7 +17,12 @@
 // - spoofchk: the source MAC must be the VF's MAC. With no MAC set (all zero) there is
 //   nothing to check against, so nothing is checked, as igb/ixgbe check only an assigned
 //   MAC; the guest's own address is then learned like any bridge port's.
-// - trust: the VF also receives unicast not addressed to its MAC (unknown unicast of its
+// - trust: a trusted VF may change its own MAC (ip-link(8); i40e/ice grant a trusted VF's
+//   MAC change even over an administratively set one), and the spoof check then follows
+//   the new address. The switch never sees that request (a virtio-net guest sends
+//   CTRL_MAC_ADDR_SET on the control queue, which QEMU keeps), so a trusted VF's source
+//   is taken as granted: spoofchk checks untrusted VFs only.
+//   The VF also receives unicast not addressed to its MAC (unknown unicast of its
 //   VLAN and anything the FDB sends it). Linux trust only permits promiscuous mode; the
 //   issue asks for a trusted VF to be promiscuous, and no virtio RX-mode command is wired
 //   yet, so trust means promiscuous here. A VF whose MAC is not set cannot be filtered by
@@ -29,7 +34,10 @@
 //   carrier (so with the wire down VFs cannot talk even to each other; "enable" is for that).
 // - max_tx_rate: a token bucket on the VF's ingress (veb.h), charged with the frame's
 //   bytes as the VF sent it (no virtio-net header, FCS, preamble or inter-frame gap; a
-//   measurement on the wire sees up to 24 bytes more per frame).
+//   measurement on the wire sees up to 24 bytes more per frame). A vhost-user VF's frames
+//   wait in its transmit ring until the bucket lets them go (shaping, as a NIC's per-VF
+//   limiter holds the VF's queue, so TCP sees backpressure rather than loss); frames from
+//   a sender that cannot wait (a host TAP VF) are dropped as rate limited (policing).
 // - min_tx_rate: the rate the VF is guaranteed (ip-link(8)) out of the PF's link capacity
 //   when VFs contend for it, counted the same way; 0 = no guarantee. veb.h says how.
 #pragma once
@@ -74,7 +82,9 @@ struct PortPolicy {
   // Whether frames of `vlan` may be delivered to this port (link aside).
   bool InVlan(VlanId vlan) const { return !has_port_vlan() || port_vlan == vlan; }
   // Whether the source MAC of the port's frames is checked.
-  bool checks_source() const { return kind == PortKind::kVf && spoofchk && !mac.is_zero(); }
+  bool checks_source() const {
+    return kind == PortKind::kVf && spoofchk && !trust && !mac.is_zero();
+  }
   // Whether the port takes unicast addressed to a MAC other than its own.
   bool accepts_any_unicast() const { return kind != PortKind::kVf || trust || mac.is_zero(); }
 

@@ -100,6 +100,13 @@ class Veb {
   size_t port_count() const { return ports_.size(); }
   const PolicyTable& policies() const { return *policies_; }
   const PortPolicy& policy(PortId p) const { return (*policies_)[p]; }
+  // max_tx_rate as a shaper: whether `in` may send a frame of `bytes` now. A port whose
+  // sender can wait (a VF's transmit ring) is asked first and keeps the frame queued when
+  // not, as a NIC's per-VF rate limiter holds the VF's queue; Decide then never drops it
+  // as rate limited. Refills, charges nothing.
+  bool MayTransmit(PortId in, size_t bytes, uint64_t now_ns) {
+    return ports_[in.value()].bucket.Conforms(bytes, now_ns);
+  }
 
   // Control plane, on the worker between bursts. A VF's max_tx_rate and min_tx_rate
   // buckets restart full when that rate changed (each alone; the link bucket never);

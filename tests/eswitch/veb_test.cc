@@ -372,6 +372,20 @@ TEST_F(VebTest, SpoofCheckOnDropsForeignSources) {
   EXPECT_EQ(Send(Vf(0), kBcast, kMac0).kind, Kind::kFlood);            // its own MAC passes
 }
 
+// A trusted VF may change its MAC (the request goes where the switch cannot see it, the
+// guest's control queue): its new source passes, is learned, and unicast to it arrives.
+TEST_F(VebTest, TrustedVfsNewMacIsGrantedDespiteSpoofCheck) {
+  vfs_[0].spoofchk = true;
+  vfs_[0].trust = true;
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kBcast, kStranger).kind, Kind::kFlood);
+  EXPECT_EQ(Drops(Vf(0), DropReason::kSpoofed), 0u);
+  EXPECT_EQ(Send(Vf(1), kStranger, kMac1).port, Vf(0));
+  vfs_[0].trust = false;  // trust withdrawn: the administrative MAC is enforced again
+  Apply();
+  EXPECT_EQ(Send(Vf(0), kBcast, kStranger).reason, DropReason::kSpoofed);
+}
+
 TEST_F(VebTest, SpoofCheckOffLetsForeignSourcesThroughAndLearnsThem) {
   vfs_[0].spoofchk = false;
   Apply();
@@ -505,6 +519,24 @@ TEST_F(VebTest, MaxTxRateDropsAboveTheBucket) {
   EXPECT_EQ(veb_->counters(Vf(0)).rx_bytes, 11u * 1250);
   // Other VFs are not limited.
   for (int i = 0; i < 20; ++i) EXPECT_EQ(Send(Vf(1), Frame(kMac0, kMac1), 0).kind, Kind::kUnicast);
+}
+
+// The shaper's question (a VF's ring holds the frame while the answer is no) agrees with
+// the bucket Decide charges, so a frame it lets go is never dropped as rate limited.
+TEST_F(VebTest, MayTransmitAnswersForTheSameBucketDecideCharges) {
+  vfs_[0].max_tx_rate = 100;
+  Apply();
+  const auto f = Frame(kMac1, kMac0, {}, 0x0800, 1236);  // 1250 bytes
+  int sent = 0;
+  while (veb_->MayTransmit(Vf(0), f.size(), 0) && sent < 100) {
+    EXPECT_EQ(Send(Vf(0), f, 0).kind, Kind::kUnicast);
+    ++sent;
+  }
+  EXPECT_EQ(sent, 10);  // 1 ms of 100 Mbit/s
+  EXPECT_FALSE(veb_->MayTransmit(Vf(0), f.size(), 100'000 - 1));
+  EXPECT_TRUE(veb_->MayTransmit(Vf(0), f.size(), 100'000));
+  EXPECT_EQ(Drops(Vf(0), DropReason::kRateLimited), 0u);
+  EXPECT_TRUE(veb_->MayTransmit(Vf(1), 9000, 0));  // unlimited
 }
 
 TEST_F(VebTest, MaxTxRateOverASecondIsTheConfiguredRate) {
