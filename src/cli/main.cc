@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   CLI::App* d = app.add_subcommand("daemon", "run the card (built-in example card by default)");
   d->add_option("-c,--config", daemon.config_path, "card configuration file (TOML)");
   d->add_option("--control", daemon.control_path, "control socket path")->capture_default_str();
+  d->add_option("--state", daemon.state_path,
+                "keep the running state in this file across restarts (loaded instead of "
+                "--config when it exists, rewritten after every change)");
 
   struct Sub {
     const char* name;

@@ -308,22 +308,28 @@ Json Lspci(DaemonState& s, const Json&) {
   return out;
 }
 
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) return Status::Errno(EIO, "cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    unlink(tmp.c_str());
+    return Status::Errno(err, "cannot replace " + path);
+  }
+  return Status::Ok();
+}
+
 Json Save(DaemonState& s, const Json& req) {
   std::string path = req.contains("path") ? req["path"].get<std::string>() : s.config_path;
   if (path.empty())
     return ErrorResponse(EINVAL,
                          "the daemon runs the built-in example card; name a file to save to");
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << config::SaveCardText(*s.card);
-    if (!out) return ErrorResponse(EIO, "cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    return ErrorResponse(err, "cannot replace " + path);
-  }
+  if (Status st = WriteAtomically(path, config::SaveCardText(*s.card)); !st.ok())
+    return ErrorResponse(st);
   Json out = OkResponse();
   out["path"] = path;
   return out;
@@ -331,23 +337,38 @@ Json Save(DaemonState& s, const Json& req) {
 
 }  // namespace
 
+Status SaveState(const DaemonState& s) {
+  if (s.state_path.empty()) return Status::Ok();
+  return WriteAtomically(s.state_path, config::SaveCardText(*s.card));
+}
+
 void RegisterCommands(control::ControlServer& server, DaemonState& s) {
   auto bind = [&s](Json (*fn)(DaemonState&, const Json&)) {
     return [&s, fn](const Json& req) { return fn(s, req); };
   };
+  // Commands that may change the card: the state is saved after each, whatever its
+  // outcome (a refused request changed nothing, and saving again is harmless).
+  auto changes = [&s](Json (*fn)(DaemonState&, const Json&)) {
+    return [&s, fn](const Json& req) {
+      Json out = fn(s, req);
+      if (Status st = SaveState(s); !st.ok())
+        std::fprintf(stderr, "softvf: state not saved: %s\n", st.message().c_str());
+      return out;
+    };
+  };
   server.Register({"ping", {}, [](const Json&) { return OkResponse(); }});
   server.Register({"lspci", {}, bind(Lspci)});
   server.Register({"sriov_read", {"dev"}, bind(SriovRead)});
-  server.Register({"sriov_write", {"dev", "attr", "value"}, bind(SriovWrite)});
+  server.Register({"sriov_write", {"dev", "attr", "value"}, changes(SriovWrite)});
   server.Register({"link_show", {}, bind(LinkShow)});
-  server.Register({"link_set", {"dev", "vf"}, bind(LinkSet)});
+  server.Register({"link_set", {"dev", "vf"}, changes(LinkSet)});
   server.Register({"iommu_groups", {}, bind(IommuGroups)});
   server.Register({"save", {}, bind(Save)});
-  server.Register({"attach", {"dev", "vf"}, bind(Attach)});  // + "path" unless kind is tap
-  server.Register({"detach", {"dev", "vf"}, bind(Detach)});
+  server.Register({"attach", {"dev", "vf"}, changes(Attach)});  // + "path" unless kind is tap
+  server.Register({"detach", {"dev", "vf"}, changes(Detach)});
   server.Register({"stats", {}, bind(Stats)});
-  server.Register({"fdb_add", {"dev", "mac"}, bind(FdbAdd)});
-  server.Register({"fdb_del", {"dev", "mac"}, bind(FdbDel)});
+  server.Register({"fdb_add", {"dev", "mac"}, changes(FdbAdd)});
+  server.Register({"fdb_del", {"dev", "mac"}, changes(FdbDel)});
   server.Register({"fdb_show", {}, bind(FdbShow)});
 }
 

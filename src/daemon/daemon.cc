@@ -12,11 +12,22 @@
 
 namespace softvf {
 
+namespace {
+bool Exists(const std::string& path) {
+  return !path.empty() && access(path.c_str(), F_OK) == 0;
+}
+}  // namespace
+
 int RunDaemon(const DaemonOptions& options) {
   DaemonState state;
   state.config_path = options.config_path;
-  auto card = options.config_path.empty() ? config::LoadExampleCard()
-                                          : config::LoadCardFile(options.config_path);
+  state.state_path = options.state_path;
+  // A saved state is the card as it was when the last daemon stopped or died: it wins
+  // over the configuration file it once started from.
+  const bool restore = Exists(options.state_path);
+  auto card = restore                        ? config::LoadCardFile(options.state_path)
+              : options.config_path.empty() ? config::LoadExampleCard()
+                                             : config::LoadCardFile(options.config_path);
   if (!card.ok()) {
     std::fprintf(stderr, "softvf: %s\n", card.status().message().c_str());
     return 1;
@@ -28,6 +39,11 @@ int RunDaemon(const DaemonOptions& options) {
     return 1;
   }
   state.netdevs.Sync(*state.card);
+  if (restore) std::printf("softvf: state restored from %s\n", options.state_path.c_str());
+  if (Status st = SaveState(state); !st.ok()) {
+    std::fprintf(stderr, "softvf: state file: %s\n", st.message().c_str());
+    return 1;
+  }
 
   // SIGTERM/SIGINT end the serve loop through a signalfd, never mid-request.
   sigset_t mask;

@@ -174,8 +174,9 @@ class Testpmd:
 class Softvf:
     """The softvf daemon on a card configuration, and its CLI."""
 
-    def __init__(self, workdir, config_text, pin_cpu=None, netns=None):
-        """netns: run the daemon inside that network namespace (its TAPs appear there)."""
+    def __init__(self, workdir, config_text, pin_cpu=None, netns=None, state=None):
+        """netns: run the daemon inside that network namespace (its TAPs appear there).
+        state: the daemon's --state file (kept across restarts)."""
         self.workdir = workdir
         self.binary = os.environ.get('SOFTVF', os.path.join(REPO, 'build', 'bin', 'softvf'))
         self.socket = os.path.join(workdir, 'control.sock')
@@ -187,7 +188,8 @@ class Softvf:
         if netns:
             pin = ['ip', 'netns', 'exec', netns] + pin
         self.proc = subprocess.Popen(pin + [self.binary, 'daemon', '--config', self.config,
-                                            '--control', self.socket],
+                                            '--control', self.socket] +
+                                     (['--state', state] if state else []),
                                      stdout=subprocess.PIPE, stderr=self.log)
         # Read the raw fd: a buffered readline would hide the second line from select().
         end = time.time() + 30
@@ -201,6 +203,7 @@ class Softvf:
                 self.log.flush()
                 raise RuntimeError('softvf daemon exited: ' + open(self.log.name).read())
             seen += data
+        self.startup_output = seen.decode(errors='replace')
 
     def cli(self, *args, check=True):
         r = subprocess.run([self.binary, '--control', self.socket] + list(args),
@@ -215,9 +218,13 @@ class Softvf:
             fields = f.read().rsplit(')', 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
-    def stop(self):
+    def stop(self, kill=False):
+        """SIGTERM (the daemon stops between requests), or SIGKILL with kill=True."""
         if self.proc.poll() is None:
-            self.proc.terminate()
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
             self.proc.wait(30)
         self.proc.stdout.close()
         self.log.close()
