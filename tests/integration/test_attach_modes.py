@@ -132,16 +132,26 @@ class AttachModes(unittest.TestCase):
 
     # ------------------------------------------------------------------ (b) a consumer dies
 
+    def daemon_fds(self):
+        return sorted(os.listdir('/proc/%d/fd' % self.sv.proc.pid), key=int)
+
+    def daemon_guest_maps(self):
+        """Shared mappings of front-end memory (DPDK's --no-huge memory is a memfd)."""
+        with open('/proc/%d/maps' % self.sv.proc.pid) as f:
+            return sum(1 for line in f if 'memfd:' in line or '/dev/hugepages' in line)
+
     def test_front_end_killed_mid_traffic_leaves_the_vf_ready(self):
         self.start()
         for vf in (0, 1):
             self.sv.cli('attach', 'pf0', 'vf', str(vf), 'vhost-user', self.sock('vf%d' % vf))
+        fds, maps = self.daemon_fds(), self.daemon_guest_maps()
         rx = self.pmd('rx', self.wd, self.sock('vf1'), cpu=1, fwd='rxonly', mac_addr=B)
         tx = self.pmd('tx', self.wd, self.sock('vf0'), cpu=1, fwd='txonly', mac_addr=A,
                       extra=['--txpkts=512', '--eth-peer=0,' + B])
         rx.cmd('start')
         tx.cmd('start')
         self.assertGreaterEqual(rx.wait_port(0, rx=5000)[0], 5000)
+        self.assertGreater(self.daemon_guest_maps(), maps)  # the front ends' memory is mapped
         # Both die while frames flow: the receiver first, with its RX ring being filled.
         rx.kill()
         self.pmds.remove(rx)
@@ -151,6 +161,10 @@ class AttachModes(unittest.TestCase):
         wait_for('the switch to see VF 0 go', lambda: counters(self.sv, 0)['vhost_connected'] == 0)
         self.assertIsNone(self.sv.proc.poll(), 'the daemon died with its front ends')
         self.assertGreaterEqual(counters(self.sv, 1)['vhost_disconnects'], 1)
+        # Nothing of the dead front ends is kept: every fd they passed (memory, kicks,
+        # calls) is closed and every guest mapping is gone.
+        self.assertEqual(self.daemon_fds(), fds)
+        self.assertEqual(self.daemon_guest_maps(), maps)
         # New front ends on the same sockets: every byte gets through.
         sent = frames(3)
         self.assertEqual(self.cross(self.sock('vf0'), self.sock('vf1'), sent, tag='2'), sent)
