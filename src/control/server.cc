@@ -119,6 +119,10 @@ std::string ControlServer::HandleLine(const std::string& line) {
         } catch (const Json::exception& e) {
           // A request whose arguments have the wrong JSON types.
           response = ErrorResponse(EINVAL, std::string("malformed request: ") + e.what());
+        } catch (const std::exception& e) {
+          // Anything else a handler could not cope with is this request's failure, never
+          // the daemon's: it answers and keeps serving.
+          response = ErrorResponse(EINVAL, std::string("request failed: ") + e.what());
         }
       }
     }
@@ -161,11 +165,11 @@ bool ControlServer::Serve(Client& c) {
     if (n > 0) {
       c.in.append(buf, static_cast<size_t>(n));
       size_t nl = c.in.find('\n');
-      if (nl != std::string::npos) {
+      if (nl != std::string::npos && nl <= kMaxRequestBytes) {
         WriteAll(c.fd, HandleLine(c.in.substr(0, nl)));
         return false;
       }
-      if (c.in.size() > kMaxRequestBytes) {
+      if (c.in.size() > kMaxRequestBytes) {  // with or without its newline yet
         WriteAll(c.fd, ErrorResponse(EMSGSIZE, "request larger than " +
                                                    std::to_string(kMaxRequestBytes) + " bytes")
                                .dump() +
