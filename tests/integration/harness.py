@@ -219,7 +219,9 @@ class Softvf:
         return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
     def stop(self, kill=False):
-        """SIGTERM (the daemon stops between requests), or SIGKILL with kill=True."""
+        """SIGTERM (the daemon stops between requests), or SIGKILL with kill=True. A
+        daemon built with sanitizers that reported anything (a leak at exit included)
+        fails the test here."""
         if self.proc.poll() is None:
             if kill:
                 self.proc.kill()
@@ -228,6 +230,11 @@ class Softvf:
             self.proc.wait(30)
         self.proc.stdout.close()
         self.log.close()
+        with open(self.log.name, errors='replace') as f:
+            log = f.read()
+        for marker in ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:'):
+            if marker in log:
+                raise AssertionError('sanitizer report in %s:\n%s' % (self.log.name, log[-6000:]))
 
 
 class Netns:
