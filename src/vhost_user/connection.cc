@@ -9,6 +9,7 @@
 namespace softvf::vhost_user {
 
 Connection::~Connection() {
+  CloseFds(pending_);
   if (fd_ >= 0) close(fd_);
 }
 
@@ -20,58 +21,77 @@ void CloseFds(Message& msg) {
   msg.nfds = 0;
 }
 
-Status Connection::ReadFull(void* buf, size_t len) {
-  size_t done = 0;
-  while (done < len) {
-    ssize_t n = recv(fd_, static_cast<char*>(buf) + done, len - done, 0);
-    if (n == 0) return Status::Errno(ECONNRESET, "front end closed the connection");
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::Errno(errno, std::string("recv: ") + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
+void Connection::DropPending() {
+  CloseFds(pending_);
+  have_ = 0;
 }
 
 Status Connection::Receive(Message& msg) {
   msg.nfds = 0;
-  // The header and the fds arrive together in the first recvmsg.
-  iovec iov{&msg.header, sizeof msg.header};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  msghdr mh{};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = recvmsg(fd_, &mh, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n == 0) return Status::Errno(ECONNRESET, "front end closed the connection");
-  if (n < 0) return Status::Errno(errno, std::string("recvmsg: ") + std::strerror(errno));
-  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const int* in = reinterpret_cast<const int*>(CMSG_DATA(c));
-    for (size_t i = 0; i < count; ++i) {
-      if (msg.nfds < kMaxFds)
-        msg.fds[msg.nfds++] = in[i];
-      else
-        close(in[i]);
+  constexpr size_t kHeader = sizeof(Header);
+  for (;;) {
+    // Never read past the current message: the next one's fds belong to it.
+    const size_t total = kHeader + (have_ >= kHeader ? pending_.header.size : 0);
+    char* dst = have_ < kHeader ? reinterpret_cast<char*>(&pending_.header) + have_
+                                : reinterpret_cast<char*>(pending_.payload) + (have_ - kHeader);
+    iovec iov{dst, (have_ < kHeader ? kHeader : total) - have_};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+    msghdr mh{};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(fd_, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return Status::Errno(EAGAIN, "part of a message");
+    if (n <= 0) {
+      const int err = n == 0 ? ECONNRESET : errno;
+      DropPending();
+      return Status::Errno(err, n == 0 ? std::string("front end closed the connection")
+                                       : std::string("recvmsg: ") + std::strerror(err));
+    }
+    bool too_many = (mh.msg_flags & MSG_CTRUNC) != 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      const int* in = reinterpret_cast<const int*>(CMSG_DATA(c));
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, in + i, sizeof fd);
+        if (pending_.nfds < kMaxFds) {
+          pending_.fds[pending_.nfds++] = fd;
+        } else {
+          close(fd);
+          too_many = true;
+        }
+      }
+    }
+    const size_t before = have_;
+    have_ += static_cast<size_t>(n);
+    Status st = Status::Ok();
+    if (too_many) st = Status::Errno(EPROTO, "too many file descriptors");
+    if (st.ok() && before < kHeader && have_ >= kHeader) {  // the header is complete
+      if ((pending_.header.flags & kFlagVersionMask) != kFlagVersion)
+        st = Status::Errno(EPROTO, "unsupported vhost-user version");
+      else if (pending_.header.size > kMaxPayload)
+        st = Status::Errno(EPROTO,
+                           "payload of " + std::to_string(pending_.header.size) + " bytes");
+    }
+    if (!st.ok()) {
+      DropPending();
+      return st;
+    }
+    if (have_ >= kHeader && have_ == kHeader + pending_.header.size) {
+      msg.header = pending_.header;
+      std::memcpy(msg.payload, pending_.payload, pending_.header.size);
+      std::memcpy(msg.fds, pending_.fds, sizeof msg.fds);
+      msg.nfds = pending_.nfds;
+      pending_.nfds = 0;
+      have_ = 0;
+      return Status::Ok();
     }
   }
-  Status st = Status::Ok();
-  if (mh.msg_flags & MSG_CTRUNC) st = Status::Errno(EPROTO, "too many file descriptors");
-  if (st.ok() && static_cast<size_t>(n) < sizeof msg.header)
-    st = ReadFull(reinterpret_cast<char*>(&msg.header) + n, sizeof msg.header - n);
-  if (st.ok() && (msg.header.flags & kFlagVersionMask) != kFlagVersion)
-    st = Status::Errno(EPROTO, "unsupported vhost-user version");
-  if (st.ok() && msg.header.size > kMaxPayload)
-    st = Status::Errno(EPROTO, "payload of " + std::to_string(msg.header.size) + " bytes");
-  if (st.ok() && msg.header.size) st = ReadFull(msg.payload, msg.header.size);
-  if (!st.ok()) CloseFds(msg);
-  return st;
 }
 
 Status Connection::SendReply(const Message& request, const void* payload, uint32_t size) {
@@ -83,8 +103,10 @@ Status Connection::SendReply(const Message& request, const void* payload, uint32
   ssize_t want = static_cast<ssize_t>(sizeof h + size);
   ssize_t n;
   do {
-    n = sendmsg(fd_, &mh, MSG_NOSIGNAL);
+    n = sendmsg(fd_, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    return Status::Errno(ENOBUFS, "the front end does not read its replies (socket full)");
   if (n != want) return Status::Errno(n < 0 ? errno : EIO, "short reply to the front end");
   return Status::Ok();
 }

@@ -98,6 +98,58 @@ TEST(VhostUserFraming, EofIsConnectionReset) {
   EXPECT_EQ(p.back->Receive(msg).errnum(), ECONNRESET);
 }
 
+// The worker that reads this connection forwards every other VF's frames: a front end
+// that stops half-way through a message must not block it.
+TEST(VhostUserFraming, PartialMessageDoesNotBlock) {
+  Pair p;
+  uint64_t features = 0x1234;
+  Header h{2, kFlagVersion, sizeof features};
+  char bytes[sizeof h + sizeof features];
+  std::memcpy(bytes, &h, sizeof h);
+  std::memcpy(bytes + sizeof h, &features, sizeof features);
+  Message msg;
+  EXPECT_EQ(p.back->Receive(msg).errnum(), EAGAIN);  // nothing yet
+  ASSERT_EQ(send(p.front, bytes, 5, 0), 5);          // part of the header
+  EXPECT_EQ(p.back->Receive(msg).errnum(), EAGAIN);
+  ASSERT_EQ(send(p.front, bytes + 5, sizeof h - 5 + 3, 0), static_cast<ssize_t>(sizeof h - 2));
+  EXPECT_EQ(p.back->Receive(msg).errnum(), EAGAIN);  // part of the payload
+  int efd = eventfd(0, EFD_CLOEXEC);
+  // The rest, and a whole second message with an fd right behind it.
+  ASSERT_EQ(send(p.front, bytes + sizeof h + 3, sizeof features - 3, 0), 5);
+  p.Send(12, kFlagVersion, &features, sizeof features, {efd});
+  ASSERT_TRUE(p.back->Receive(msg).ok());
+  EXPECT_EQ(msg.header.request, 2u);
+  EXPECT_EQ(msg.As<uint64_t>(), 0x1234u);
+  EXPECT_EQ(msg.nfds, 0);  // the next message's fd is not taken with this one
+  ASSERT_TRUE(p.back->Receive(msg).ok());
+  EXPECT_EQ(msg.header.request, 12u);
+  EXPECT_EQ(msg.nfds, 1);
+  CloseFds(msg);
+  close(efd);
+}
+
+TEST(VhostUserFraming, TruncatedMessageThenCloseIsConnectionReset) {
+  Pair p;
+  Header h{9, kFlagVersion, 40};
+  ASSERT_EQ(send(p.front, &h, sizeof h, 0), static_cast<ssize_t>(sizeof h));
+  ASSERT_EQ(send(p.front, "0123456789", 10, 0), 10);
+  Message msg;
+  EXPECT_EQ(p.back->Receive(msg).errnum(), EAGAIN);
+  shutdown(p.front, SHUT_WR);
+  EXPECT_EQ(p.back->Receive(msg).errnum(), ECONNRESET);
+}
+
+// A front end that never reads its replies fills the socket: the reply fails at once
+// (ENOBUFS) instead of blocking the worker.
+TEST(VhostUserFraming, ReplyToAFrontEndThatDoesNotReadFailsInsteadOfBlocking) {
+  Pair p;
+  Message req;
+  req.header = Header{1, kFlagVersion, 0};
+  Status st = Status::Ok();
+  for (int i = 0; i < 1000000 && st.ok(); ++i) st = p.back->SendReplyU64(req, 0);
+  EXPECT_EQ(st.errnum(), ENOBUFS);
+}
+
 TEST(VhostUserFraming, KickCarriesOneFdOrNoneWithTheNoFdBit) {
   Pair p;
   int efd = eventfd(0, EFD_CLOEXEC);
