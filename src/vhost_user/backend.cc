@@ -1,5 +1,6 @@
 #include "vhost_user/backend.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -260,6 +261,16 @@ Status NetBackend::SetMemTable(Message& msg) {
           q.guest_phys_addr < r.guest_phys_addr + r.memory_size)
         return Einval("memory region " + std::to_string(i) + " overlaps another");
     }
+    // A mapping past the end of a file is allowed by mmap, but touching it raises SIGBUS
+    // in the daemon: a region must lie inside its fd (memfd, hugetlbfs or tmpfs file).
+    struct stat st;
+    if (fstat(msg.fds[i], &st) != 0)
+      return Einval("memory region " + std::to_string(i) + ": fstat: " + std::strerror(errno));
+    if (S_ISREG(st.st_mode) &&
+        r.mmap_offset + r.memory_size > static_cast<uint64_t>(st.st_size))
+      return Einval("memory region " + std::to_string(i) + ": mmap offset " + Hex(r.mmap_offset) +
+                    " + size " + Hex(r.memory_size) + " is beyond its fd's " +
+                    Hex(static_cast<uint64_t>(st.st_size)) + " bytes");
     next.push_back(MappedRegion{r, -1});
   }
   for (uint32_t i = 0; i < mem.nregions; ++i) {

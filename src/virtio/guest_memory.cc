@@ -1,6 +1,7 @@
 #include "virtio/guest_memory.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -131,6 +132,17 @@ Result<std::shared_ptr<const GuestMemoryMap>> GuestMemoryMap::Map(
     const MemoryRegionFd& r = regions[i];
     static_assert(sizeof(size_t) == sizeof(uint64_t), "64-bit hosts only");
     const uint64_t length = r.size + r.mmap_offset;  // no wrap: validated above
+    // mmap maps past the end of a file, but the first touch there is SIGBUS: a region
+    // must lie inside its file (memfd, tmpfs, hugetlbfs). Other fds are left to mmap.
+    struct stat st;
+    if (fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        length > static_cast<uint64_t>(st.st_size)) {
+      return Status::Errno(EINVAL, Format("guest memory region %zu: mmap offset 0x%" PRIx64
+                                          " + size 0x%" PRIx64 " is beyond the fd's 0x%" PRIx64
+                                          " bytes",
+                                          i, r.mmap_offset, r.size,
+                                          static_cast<uint64_t>(st.st_size)));
+    }
     void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
     if (base == MAP_FAILED) {
       const int err = errno;

@@ -185,6 +185,8 @@ TEST_F(Fixture, MemTableRegionsAreValidated) {
   fe.Send(Request::kSetOwner, nullptr, 0);
   Ok();
   int a = memfd_create("a", MFD_CLOEXEC), b = memfd_create("b", MFD_CLOEXEC);
+  ASSERT_EQ(ftruncate(a, 0x100000), 0);  // each region lies inside its fd
+  ASSERT_EQ(ftruncate(b, 0x2000), 0);
   Memory mem{};
   mem.nregions = 2;
   mem.regions[0] = {0x0, 0x100000, 0x1000, 0};
@@ -235,6 +237,28 @@ TEST_F(Fixture, ResetClosesEveryFdItHeld) {
   EXPECT_FALSE(backend.RingReady(0));
   EXPECT_TRUE(backend.memory().empty());
 }
+
+// mmap would map past the end of the fd; the daemon's first touch there would be SIGBUS.
+TEST_F(Fixture, MemoryRegionBeyondItsFdIsRefused) {
+  fe.Send(Request::kSetOwner, nullptr, 0);
+  Ok();
+  int fd = memfd_create("guest", MFD_CLOEXEC);
+  ASSERT_EQ(ftruncate(fd, 4096), 0);
+  Memory mem{};
+  mem.nregions = 1;
+  mem.regions[0] = {0, 1ull << 30, 0x7f0000000000, 0};
+  fe.Send(Request::kSetMemTable, &mem, 8 + sizeof(MemoryRegion), {fd});
+  Status st = Step();
+  EXPECT_EQ(st.errnum(), EINVAL);
+  EXPECT_EQ(st.message(), "memory region 0: mmap offset 0x0 + size 0x40000000 is beyond its fd's "
+                          "0x1000 bytes");
+  mem.regions[0] = {0, 4096, 0x7f0000000000, 4096};
+  fe.Send(Request::kSetMemTable, &mem, 8 + sizeof(MemoryRegion), {fd});
+  EXPECT_EQ(Step().errnum(), EINVAL);
+  EXPECT_TRUE(backend.memory().empty());
+  close(fd);
+}
+
 
 TEST_F(Fixture, UnsupportedRequestsAreRefusedAndTheirFdsClosed) {
   int before = OpenFds();

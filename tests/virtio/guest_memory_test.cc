@@ -276,5 +276,22 @@ TEST(GuestMemoryMapFdTest, ReportsMmapFailureAndBadInput) {
   close(fd);
 }
 
+// mmap maps past a file's end; the first touch there would be SIGBUS in the daemon.
+TEST(GuestMemoryMapFdTest, RefusesARegionBeyondItsFile) {
+  const int fd = memfd_create("softvf-map-test", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 8192), 0);
+  const MemoryRegionFd fits[] = {{GuestAddress(0), 4096, UserAddress(0), 4096, fd}};
+  EXPECT_TRUE(GuestMemoryMap::Map(fits).ok());
+  const MemoryRegionFd too_big[] = {{GuestAddress(0), 1ull << 40, UserAddress(0), 0, fd}};
+  auto a = GuestMemoryMap::Map(too_big);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().errnum(), EINVAL);
+  EXPECT_NE(a.status().message().find("beyond the fd's 0x2000 bytes"), std::string::npos);
+  const MemoryRegionFd offset_past_end[] = {{GuestAddress(0), 4096, UserAddress(0), 8192, fd}};
+  EXPECT_EQ(GuestMemoryMap::Map(offset_past_end).status().errnum(), EINVAL);
+  close(fd);
+}
+
 }  // namespace
 }  // namespace softvf::virtio
