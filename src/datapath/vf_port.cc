@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <ctime>
 
 #include "virtio/features.h"
 #include "virtio/ring_layout.h"
@@ -12,8 +14,46 @@ namespace softvf {
 
 using vhost_user::Mode;
 
+namespace {
+
+uint64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+const char* RingName(int ring) {
+  return ring % 2 ? "TX" : "RX";  // virtio-net: 2i receiveq i, 2i+1 transmitq i
+}
+
+}  // namespace
+
 VfPort::VfPort(std::string path, Mode mode, const vhost_user::BackendOptions& options)
-    : endpoint_(std::move(path), mode), backend_(options, this) {}
+    : endpoint_(std::move(path), mode),
+      backend_(options, this),
+      label_(options.label.empty() ? "vhost-user " + endpoint_.path() : options.label) {}
+
+void VfPort::LogEvent(const std::string& what) {
+  const uint64_t now = MonotonicNs();
+  if (last_log_ns_ != 0 && now - last_log_ns_ < 1000000000ull) {
+    ++suppressed_since_log_;
+    ++stats_.log_suppressed;
+    return;
+  }
+  last_log_ns_ = now;
+  if (suppressed_since_log_)
+    std::fprintf(stderr, "softvf: %s: %s (%llu similar lines suppressed)\n", label_.c_str(),
+                 what.c_str(), static_cast<unsigned long long>(suppressed_since_log_));
+  else
+    std::fprintf(stderr, "softvf: %s: %s\n", label_.c_str(), what.c_str());
+  suppressed_since_log_ = 0;
+}
+
+void VfPort::QueueBroken(int ring, const std::string& reason) {
+  ++stats_.queue_errors;
+  LogEvent(std::string(RingName(ring)) + " queue " + std::to_string(ring / 2) +
+           " stopped: " + reason);
+}
 
 VfPort::~VfPort() {
   Drop();
@@ -45,13 +85,18 @@ bool VfPort::OnMessage() {
   if (!conn_) return false;
   vhost_user::Message msg;
   Status st = conn_->Receive(msg);
+  if (st.errnum() == EAGAIN) return false;  // part of a message: the rest comes later
   if (st.ok()) st = backend_.Handle(msg, *conn_);
+  if (st.ok()) st = Sync();
   if (!st.ok()) {
-    if (st.errnum() != ECONNRESET) ++stats_.protocol_errors;
+    if (st.errnum() == ECONNRESET) {
+      LogEvent("front end disconnected");
+    } else {
+      ++stats_.protocol_errors;
+      LogEvent("protocol error, connection dropped: " + st.message());
+    }
     Drop();
-    return true;
   }
-  Sync();
   return true;
 }
 
@@ -64,10 +109,11 @@ void VfPort::Drop() {
   ++stats_.disconnects;
   backend_.Reset();  // stops every ring (OnRingStop) and closes every fd it held
   conn_.reset();
-  Sync();
+  (void)Sync();
 }
 
-void VfPort::Sync() {
+Status VfPort::Sync() {
+  Status result = Status::Ok();
   if (backend_.memory_generation() != mem_generation_) {
     mem_generation_ = backend_.memory_generation();
     mem_.reset();
@@ -80,8 +126,8 @@ void VfPort::Sync() {
       auto map = virtio::GuestMemoryMap::Map(regions);
       if (map.ok())
         mem_ = *map;
-      else
-        ++stats_.protocol_errors;  // unmappable memory: its rings cannot run
+      else  // unmappable memory: the caller drops the connection
+        result = Status::Errno(map.status().errnum(), "SET_MEM_TABLE: " + map.status().message());
     }
   }
   uint64_t f = backend_.acked_features();
@@ -108,14 +154,22 @@ void VfPort::Sync() {
                                    used_idx,
                                    virtio::HasFeature(f, virtio::kRingFEventIdx),
                                    virtio::HasFeature(f, virtio::kRingFIndirectDesc)};
-      ready = desc && avail && used && queues_[i].Configure(cfg).ok();
-      if (!ready) ++stats_.queue_errors;
+      Status qs = Status::Ok();
+      if (!desc || !avail || !used)
+        qs = Status::Errno(EINVAL, std::string("bad_ring_address: the ") +
+                                       (!desc ? "descriptor table" : !avail ? "available ring" : "used ring") +
+                                       " is outside guest memory");
+      else
+        qs = queues_[i].Configure(cfg);
+      ready = qs.ok();
+      if (!ready) QueueBroken(i, qs.message());
     } else if (!ready && ready_[i]) {
       backend_.SetLastAvail(i, queues_[i].last_avail_idx());
       queues_[i].Reset();
     }
     ready_[i] = ready;
   }
+  return result;
 }
 
 size_t VfPort::PopTx(int qp, std::span<virtio::DescriptorChain> chains) {
@@ -124,7 +178,7 @@ size_t VfPort::PopTx(int qp, std::span<virtio::DescriptorChain> chains) {
   virtio::SplitQueue& q = queues_[ring];
   size_t n = q.PopBurst(*mem_, chains);
   if (q.broken()) {
-    ++stats_.queue_errors;
+    QueueBroken(ring, virtio::QueueErrorName(q.broken_reason()));
     ready_[ring] = false;  // stopped until the front end sets the ring up again
   }
   return n;
@@ -147,7 +201,7 @@ virtio::RxResult VfPort::DeliverRx(int qp, const virtio::FrameView& frame) {
   if (!ready_[ring]) return virtio::RxResult::kNoBuffers;
   virtio::RxResult r = rx_writer_->Write(queues_[ring], *mem_, frame);
   if (r == virtio::RxResult::kQueueBroken) {
-    ++stats_.queue_errors;
+    QueueBroken(ring, virtio::QueueErrorName(queues_[ring].broken_reason()));
     ready_[ring] = false;
   } else if (r == virtio::RxResult::kDelivered || r == virtio::RxResult::kBadBuffer) {
     dirty_[ring] = true;

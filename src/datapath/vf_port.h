@@ -27,6 +27,7 @@ struct VfPortStats {
   uint64_t protocol_errors = 0;
   uint64_t queue_errors = 0;    // rings stopped because the guest broke them
   uint64_t tx_bad_buffers = 0;  // TX chains too short for the header
+  uint64_t log_suppressed = 0;  // event lines not written (rate limit)
 };
 
 class VfPort : private vhost_user::RingListener {
@@ -75,8 +76,15 @@ class VfPort : private vhost_user::RingListener {
  private:
   void OnRingStop(int index, vhost_user::Vring& ring) override;
   void Drop();  // the front end is gone or broke the protocol
-  void Sync();  // (re)configure queues after the backend's state changed
+  // (Re)configures queues after the backend's state changed; an error (memory that
+  // cannot be mapped) means the front end must be dropped.
+  Status Sync();
   void Signal(int ring);
+  // A line on stderr naming the VF: a dropped connection, a stopped queue. At most one
+  // per second per VF (a hostile front end can break things thousands of times a
+  // second); the next line written says how many were suppressed.
+  void LogEvent(const std::string& what);
+  void QueueBroken(int ring, const std::string& reason);
 
   vhost_user::Endpoint endpoint_;
   std::unique_ptr<vhost_user::Connection> conn_;
@@ -89,6 +97,9 @@ class VfPort : private vhost_user::RingListener {
   std::unique_ptr<virtio::RxWriter> rx_writer_;
   uint32_t header_len_ = 12;
   VfPortStats stats_;
+  std::string label_;
+  uint64_t last_log_ns_ = 0;
+  uint64_t suppressed_since_log_ = 0;
 };
 
 }  // namespace softvf

@@ -51,6 +51,8 @@ struct BackendOptions {
   int queue_pairs = 1;
   MacAddress mac;
   uint16_t mtu = 1500;
+  // How log lines name the VF (e.g. "pf0 vf 2"); empty: by its socket path.
+  std::string label;
 };
 
 class NetBackend {
