@@ -33,25 +33,25 @@ VfPort::VfPort(std::string path, Mode mode, const vhost_user::BackendOptions& op
       backend_(options, this),
       label_(options.label.empty() ? "vhost-user " + endpoint_.path() : options.label) {}
 
-void VfPort::LogEvent(const std::string& what) {
+void VfPort::LogEvent(LogLimit& limit, const std::string& what) {
   const uint64_t now = MonotonicNs();
-  if (last_log_ns_ != 0 && now - last_log_ns_ < 1000000000ull) {
-    ++suppressed_since_log_;
+  if (limit.last_ns != 0 && now - limit.last_ns < 1000000000ull) {
+    ++limit.suppressed;
     ++stats_.log_suppressed;
     return;
   }
-  last_log_ns_ = now;
-  if (suppressed_since_log_)
+  limit.last_ns = now;
+  if (limit.suppressed)
     std::fprintf(stderr, "softvf: %s: %s (%llu similar lines suppressed)\n", label_.c_str(),
-                 what.c_str(), static_cast<unsigned long long>(suppressed_since_log_));
+                 what.c_str(), static_cast<unsigned long long>(limit.suppressed));
   else
     std::fprintf(stderr, "softvf: %s: %s\n", label_.c_str(), what.c_str());
-  suppressed_since_log_ = 0;
+  limit.suppressed = 0;
 }
 
 void VfPort::QueueBroken(int ring, const std::string& reason) {
   ++stats_.queue_errors;
-  LogEvent(std::string(RingName(ring)) + " queue " + std::to_string(ring / 2) +
+  LogEvent(error_log_, std::string(RingName(ring)) + " queue " + std::to_string(ring / 2) +
            " stopped: " + reason);
 }
 
@@ -90,10 +90,10 @@ bool VfPort::OnMessage() {
   if (st.ok()) st = Sync();
   if (!st.ok()) {
     if (st.errnum() == ECONNRESET) {
-      LogEvent("front end disconnected");
+      LogEvent(disconnect_log_, "front end disconnected");
     } else {
       ++stats_.protocol_errors;
-      LogEvent("protocol error, connection dropped: " + st.message());
+      LogEvent(error_log_, "protocol error, connection dropped: " + st.message());
     }
     Drop();
   }

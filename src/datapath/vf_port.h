@@ -81,9 +81,14 @@ class VfPort : private vhost_user::RingListener {
   Status Sync();
   void Signal(int ring);
   // A line on stderr naming the VF: a dropped connection, a stopped queue. At most one
-  // per second per VF (a hostile front end can break things thousands of times a
-  // second); the next line written says how many were suppressed.
-  void LogEvent(const std::string& what);
+  // per second per VF and kind (a hostile front end can break things thousands of times
+  // a second); the next line written says how many were suppressed. Errors and plain
+  // disconnects are limited apart, so a front end's exits cannot hide its errors.
+  struct LogLimit {
+    uint64_t last_ns = 0;
+    uint64_t suppressed = 0;
+  };
+  void LogEvent(LogLimit& limit, const std::string& what);
   void QueueBroken(int ring, const std::string& reason);
 
   vhost_user::Endpoint endpoint_;
@@ -98,8 +103,8 @@ class VfPort : private vhost_user::RingListener {
   uint32_t header_len_ = 12;
   VfPortStats stats_;
   std::string label_;
-  uint64_t last_log_ns_ = 0;
-  uint64_t suppressed_since_log_ = 0;
+  LogLimit error_log_;
+  LogLimit disconnect_log_;
 };
 
 }  // namespace softvf
