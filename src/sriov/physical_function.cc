@@ -105,6 +105,9 @@ void PhysicalFunction::BuildSriov(MmioAllocator& mmio) {
 }
 
 void PhysicalFunction::ConfigWrite(uint32_t offset, uint32_t value, unsigned width) {
+  // Only 1-, 2- and 4-byte writes exist. ConfigSpace drops any other width, and so must
+  // the FLR check below: a wider one would shift the 32-bit value by 32 bits or more.
+  if (width != 1 && width != 2 && width != 4) return;
   // PCIe Device Control bit 15, Initiate Function Level Reset: write-only, reads 0. An FLR
   // of a PF disables its VFs (SR-IOV 1.1 2.2.2), like a conventional reset.
   uint32_t flr_byte = uint32_t{profile_->caps.pcie} + 9;

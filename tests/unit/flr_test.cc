@@ -2,6 +2,8 @@
 // disables its VFs, like a conventional reset (SR-IOV 1.1 2.2.2).
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "pci/capabilities.h"
 #include "sriov/sysfs.h"
 #include "test_profiles.h"
@@ -49,6 +51,23 @@ TEST(FunctionLevelReset, OtherDeviceControlBitsDoNotReset) {
   pf->ConfigWrite(i350.caps.pcie + 8, 0x2810, 2);  // MaxReadReq, RlxdOrd, ExtTag...
   EXPECT_EQ(pf->enabled_vf_count(), 2);
   EXPECT_EQ(pf->config().Read16(i350.caps.pcie + 8), 0x2810);
+}
+
+// fuzz/corpus/config_space/regress-configwrite-wide-width: a write wider than 4 bytes
+// that covers the FLR byte shifted the value by 32 bits or more (undefined behaviour)
+// before ConfigSpace could drop it. Such writes do nothing, as ConfigSpace::HostWrite.
+TEST(FunctionLevelReset, WritesOfOtherWidthsAreIgnored) {
+  DeviceProfile i350 = Builtin("i350");
+  TestPf pf(i350, Bdf(0, 0x31, 0, 1), 2);
+  ASSERT_TRUE(SysfsWrite(*pf, "sriov_numvfs", "2").ok());
+  const uint32_t devctl = i350.caps.pcie + 8u;
+  const auto before = std::vector<uint8_t>(pf->config().bytes().begin(), pf->config().bytes().end());
+  for (unsigned width : {0u, 3u, 5u, 8u, 1024u}) {
+    pf->ConfigWrite(devctl - 4, 0xffffffff, width);
+    pf->ConfigWrite(devctl, 0xffffffff, width);
+  }
+  EXPECT_EQ(pf->enabled_vf_count(), 2);
+  EXPECT_EQ(std::vector<uint8_t>(pf->config().bytes().begin(), pf->config().bytes().end()), before);
 }
 
 TEST(FunctionLevelReset, IgnoredByAFunctionWithoutFlr) {
