@@ -51,6 +51,7 @@ void VfPort::LogEvent(LogLimit& limit, const std::string& what) {
 
 void VfPort::QueueBroken(int ring, const std::string& reason) {
   ++stats_.queue_errors;
+  stopped_[ring] = Stopped{true, backend_.vring(ring).setups, backend_.memory_generation()};
   LogEvent(error_log_, std::string(RingName(ring)) + " queue " + std::to_string(ring / 2) +
            " stopped: " + reason);
 }
@@ -138,6 +139,11 @@ Status VfPort::Sync() {
     rx_writer_ = std::make_unique<virtio::RxWriter>(virtio::RxConfig{mrg, header_len_});
   for (int i = 0; i < vhost_user::kMaxRings; ++i) {
     bool ready = mem_ && backend_.RingReady(i);
+    Stopped& st = stopped_[i];
+    if (st.stopped && (backend_.vring(i).setups != st.setups ||
+                       backend_.memory_generation() != st.memory_generation))
+      st.stopped = false;  // set up again: give it another chance
+    if (st.stopped) ready = false;
     if (ready && !ready_[i]) {
       const vhost_user::Vring& v = backend_.vring(i);
       auto desc = mem_->UserToGuest(virtio::UserAddress(v.addr.desc_user_addr), 1);

@@ -99,6 +99,14 @@ class VfPort : private vhost_user::RingListener {
   std::array<virtio::SplitQueue, vhost_user::kMaxRings> queues_;
   std::array<bool, vhost_user::kMaxRings> ready_{};
   std::array<bool, vhost_user::kMaxRings> dirty_{};
+  // Rings found broken: stopped until the front end sets them up again (a ring message
+  // for that ring, or a new memory table), not restarted by any message that comes.
+  struct Stopped {
+    bool stopped = false;
+    uint32_t setups = 0;
+    uint64_t memory_generation = 0;
+  };
+  std::array<Stopped, vhost_user::kMaxRings> stopped_{};
   std::unique_ptr<virtio::RxWriter> rx_writer_;
   uint32_t header_len_ = 12;
   VfPortStats stats_;

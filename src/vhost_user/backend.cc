@@ -159,6 +159,7 @@ Status NetBackend::Dispatch(Message& msg, Connection& conn, bool& replied) {
       if (s.num == 0 || s.num > 32768 || (s.num & (s.num - 1)))
         return Einval("vring size " + std::to_string(s.num) + " (a power of 2 up to 32768)");
       vrings_[s.index].num = s.num;
+      ++vrings_[s.index].setups;
       return Status::Ok();
     }
     case Request::kSetVringAddr: {
@@ -167,6 +168,7 @@ Status NetBackend::Dispatch(Message& msg, Connection& conn, bool& replied) {
       SOFTVF_RETURN_IF_ERROR(RingIndex(a.index));
       vrings_[a.index].addr = a;
       vrings_[a.index].addr_set = true;
+      ++vrings_[a.index].setups;
       return Status::Ok();
     }
     case Request::kSetVringBase: {
@@ -175,6 +177,7 @@ Status NetBackend::Dispatch(Message& msg, Connection& conn, bool& replied) {
       SOFTVF_RETURN_IF_ERROR(RingIndex(s.index));
       if (s.num > 0xffff) return Einval("vring base " + std::to_string(s.num) + " of a split ring");
       vrings_[s.index].last_avail_idx = static_cast<uint16_t>(s.num);
+      ++vrings_[s.index].setups;
       return Status::Ok();
     }
     case Request::kGetVringBase: {
@@ -239,6 +242,7 @@ Status NetBackend::SetVringFd(Message& msg, int Vring::*field) {
     ring.kick_fd = fd;
     ring.kick_polled = nofd;
     ring.started = true;
+    ++ring.setups;
   } else {
     CloseFd(ring.*field);
     ring.*field = fd;

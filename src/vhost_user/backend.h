@@ -30,6 +30,9 @@ struct Vring {
   int err_fd = -1;
   bool started = false;  // a kick fd (or NOFD) arrived after the ring was set up
   bool enabled = false;  // SET_VRING_ENABLE, or implied without PROTOCOL_FEATURES
+  // Bumped by every message that sets the ring up (NUM, ADDR, BASE, KICK): the data path
+  // keeps a ring it found broken stopped until this moves.
+  uint32_t setups = 0;
 };
 
 // One region of the front end's memory table, with the fd that maps it.

@@ -234,6 +234,9 @@ class HostileFrontEnd(unittest.TestCase):
         elif kind == QUEUE:
             self.assertGreater(d['vhost_queue_errors'], 0, '%s: %s' % (name, d))
             self.assertEqual(d['vhost_protocol_errors'], 0, '%s: %s' % (name, d))
+            # Stopped, and not restarted by the attacker's next message: one error per
+            # connection (each sets the ring up once).
+            self.assertEqual(d['vhost_queue_errors'], d['vhost_connects'], '%s: %s' % (name, d))
         elif kind == WAITS:
             self.assertEqual(d['vhost_protocol_errors'], 0, '%s: %s' % (name, d))
             self.assertGreater(d['vhost_disconnects'], 0, '%s: %s' % (name, d))

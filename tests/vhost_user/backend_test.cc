@@ -238,6 +238,31 @@ TEST_F(Fixture, ResetClosesEveryFdItHeld) {
   EXPECT_TRUE(backend.memory().empty());
 }
 
+// The data path keeps a ring it found broken stopped until the front end sets that ring
+// up again: only ring set-up messages move the ring's set-up count.
+TEST_F(Fixture, OnlyRingSetUpMessagesCountAsSettingTheRingUp) {
+  SetUpRing0(true);
+  EXPECT_EQ(backend.vring(0).setups, 4u);  // NUM, ADDR, BASE, KICK
+  EXPECT_EQ(backend.vring(1).setups, 0u);
+  fe.Send(Request::kGetFeatures, nullptr, 0);
+  Ok();
+  fe.ReplyU64(Request::kGetFeatures);
+  fe.SendState(Request::kSetVringEnable, 0, 1);
+  Ok();
+  int call = eventfd(0, EFD_CLOEXEC);
+  fe.SendU64(Request::kSetVringCall, 0, {call});
+  Ok();
+  close(call);
+  EXPECT_EQ(backend.vring(0).setups, 4u);
+  int kick = eventfd(0, EFD_CLOEXEC);
+  fe.SendU64(Request::kSetVringKick, 0, {kick});
+  Ok();
+  close(kick);
+  EXPECT_EQ(backend.vring(0).setups, 5u);
+  backend.Reset();
+  EXPECT_EQ(backend.vring(0).setups, 0u);
+}
+
 // mmap would map past the end of the fd; the daemon's first touch there would be SIGBUS.
 TEST_F(Fixture, MemoryRegionBeyondItsFdIsRefused) {
   fe.Send(Request::kSetOwner, nullptr, 0);
