@@ -10,6 +10,7 @@ packages=(
   pciutils pci.ids iproute2
   dpdk-dev python3
   qemu-system-x86 busybox-static iperf3 iputils-ping
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

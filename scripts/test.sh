@@ -3,7 +3,9 @@
 # output of the real iproute2, end-to-end transcripts (daemon + CLI + real pciutils),
 # integration tests with DPDK testpmd, the wire (veth, namespaces, TAPs) and QEMU guests;
 # then all of it again built with AddressSanitizer + UndefinedBehaviorSanitizer, where a
-# sanitizer report (the leak checker's included) anywhere in the daemon fails the test.
+# sanitizer report (the leak checker's included) anywhere in the daemon fails the test;
+# last, a short run of every libFuzzer target over its corpus (scripts/fuzz.sh, built with
+# clang into build-fuzz/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build} ./scripts/build.sh
@@ -14,4 +16,7 @@ if [ "${SOFTVF_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
+fi
+if [ "${SOFTVF_SKIP_FUZZ:-0}" != 1 ]; then
+  ./scripts/fuzz.sh
 fi
