@@ -96,6 +96,63 @@ class TapVf(unittest.TestCase):
         self.assertGreaterEqual(c['tap_tx_frames'], 4)  # ARP reply + 3 echo replies to it
 
 
+class TapVfOnTheWire(unittest.TestCase):
+    """A TAP VF and an AF_PACKET uplink on one card: the host's VF netdev reaches a host
+    behind the wire (a veth peer in another namespace) with 9000-byte frames."""
+
+    def setUp(self):
+        tag = os.getpid()
+        self.host, self.far = Netns('svh%d' % tag), Netns('svf%d' % tag)
+        self.addCleanup(self.far.close)
+        self.addCleanup(self.host.close)
+        subprocess.run(['ip', 'link', 'add', 'wire', 'netns', self.host.name, 'mtu', '9000', 'type',
+                        'veth', 'peer', 'name', 'wire', 'netns', self.far.name, 'mtu', '9000'],
+                       check=True)
+        for ns in (self.host, self.far):
+            ns.ip('link', 'set', 'wire', 'up')
+        self.far.ip('addr', 'add', '10.5.0.2/24', 'dev', 'wire')
+        card = cx6dx_card([{'mac': A0}]).replace(
+            'numvfs = 1\n', 'numvfs = 1\nmtu = 9000\nuplink = { type = "af_packet", '
+            'interface = "wire" }\n')
+        self.sv = Softvf(workdir(), card, netns=self.host.name)
+        self.addCleanup(self.sv.stop)
+
+    def test_tap_vf_reaches_the_wire_with_jumbo_frames(self):
+        self.sv.cli('attach', 'pf0', 'vf', '0', 'tap')
+        self.host.ip('addr', 'add', '10.5.0.1/24', 'dev', 'pf0v0')
+        self.host.ip('link', 'set', 'pf0v0', 'up')
+        self.assertEqual(ping(self.host, '-c', '3', '-W', '5', '10.5.0.2'), (3, 3))
+        self.assertEqual(ping(self.host, '-c', '3', '-W', '5', '-M', 'do', '-s', '8972',
+                              '10.5.0.2'), (3, 3))
+        up = pf_stats(self.sv, 'pf0')['uplink']['counters']
+        self.assertGreaterEqual(up['af_packet_tx_frames'], 6)
+
+
+@unittest.skipUnless(have_testpmd(), 'dpdk-testpmd (Debian dpdk-dev) is not installed')
+class TapUplink(unittest.TestCase):
+    """The wire as a TAP softvf creates: the host on its far end reaches a DPDK app on a VF."""
+
+    def setUp(self):
+        self.wd = workdir()
+        self.ns = Netns('svtu%d' % os.getpid())
+        self.addCleanup(self.ns.close)
+        card = cx6dx_card([{'mac': A0}]).replace(
+            'numvfs = 1\n', 'numvfs = 1\nuplink = { type = "tap", interface = "wire0" }\n')
+        self.sv = Softvf(self.wd, card, netns=self.ns.name)
+        self.addCleanup(self.sv.stop)
+
+    def test_host_behind_a_tap_uplink_pings_a_vm(self):
+        self.sv.cli('attach', 'pf0', 'vf', '0', 'vhost-user', self.wd + '/vf0.sock')
+        echo = Testpmd('echo', self.wd, self.wd + '/vf0.sock', cpu=1, fwd='icmpecho', mac_addr=A0)
+        self.addCleanup(echo.quit)
+        echo.cmd('start')
+        self.ns.ip('addr', 'add', '10.6.0.1/24', 'dev', 'wire0')
+        self.assertEqual(ping(self.ns, '-c', '3', '-W', '5', '10.6.0.2'), (3, 3))
+        up = pf_stats(self.sv, 'pf0')['uplink']
+        self.assertEqual((up['name'], up['kind']), ('wire0', 'tap'))
+        self.assertEqual(up['counters']['link_up'], 1)
+
+
 class ProviderNetwork:
     """The seed's physnet: hosts A and B (network namespaces), each a softvf with an I350
     whose PF enp49s0f1 has VFs in VLANs 1000 and 1001, joined by a trunk between their
