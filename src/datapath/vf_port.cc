@@ -87,6 +87,8 @@ bool VfPort::OnMessage() {
   vhost_user::Message msg;
   Status st = conn_->Receive(msg);
   if (st.errnum() == EAGAIN) return false;  // part of a message: the rest comes later
+  if (st.ok() && mem_ && mem_->faulted())
+    st = Status::Errno(EFAULT, "guest memory shrank under its mapping (SIGBUS)");
   if (st.ok()) st = backend_.Handle(msg, *conn_);
   if (st.ok()) st = Sync();
   if (!st.ok()) {
@@ -180,9 +182,21 @@ Status VfPort::Sync() {
 
 size_t VfPort::PopTx(int qp, std::span<virtio::DescriptorChain> chains) {
   int ring = 2 * qp + 1;
+  // The front end's memory went away under us (SIGBUS, handled: see GuestMemoryMap). This
+  // is a safe point to drop it: nothing of this VF's memory is held at a burst's start.
+  if (mem_ && mem_->faulted()) {
+    ++stats_.protocol_errors;
+    LogEvent(error_log_, "protocol error, connection dropped: guest memory shrank under its "
+                         "mapping (SIGBUS)");
+    Drop();
+    return 0;
+  }
   if (!ready_[ring]) return 0;
   virtio::SplitQueue& q = queues_[ring];
   size_t n = q.PopBurst(*mem_, chains);
+  // It went away during this pop: whatever was read is zeros. Nothing is handed on; the
+  // next call (a safe point) drops the front end.
+  if (mem_->faulted()) return 0;
   if (q.broken()) {
     QueueBroken(ring, virtio::QueueErrorName(q.broken_reason()));
     ready_[ring] = false;  // stopped until the front end sets the ring up again

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +10,9 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
+#include <csignal>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 namespace softvf::virtio {
@@ -42,12 +45,83 @@ bool Wraps(uint64_t start, uint64_t size) {
 // Generations start at 1 so that 0 can mean "no map" to a cache.
 std::atomic<uint64_t> next_generation{1};
 
+// SIGBUS on guest memory. A front end can truncate the file it shared after we mapped it
+// (memfd, tmpfs, hugetlbfs); the next touch of the lost pages raises SIGBUS in whichever
+// worker touches it, which by default kills the daemon and every VF with it. The handler
+// finds the mapping the fault is in, replaces that whole mapping with anonymous memory
+// (MAP_FIXED, so every pointer into it stays valid) and flags its map; the access then
+// completes on zeros. A fault anywhere else gets the default action, as before.
+// The registry is a fixed array of atomics: the handler may only read it.
+struct FaultSlot {
+  std::atomic<bool> used{false};
+  std::atomic<uintptr_t> begin{0};  // 0: empty (written last on claim, first on release)
+  std::atomic<uintptr_t> length{0};
+  std::atomic<std::atomic<bool>*> flag{nullptr};
+};
+constexpr size_t kFaultSlots = 4096;  // 8 regions for 512 VFs, with room for a changeover
+FaultSlot fault_slots[kFaultSlots];
+
+void OnSigbus(int, siginfo_t* info, void*) {
+  const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (FaultSlot& s : fault_slots) {
+    const uintptr_t b = s.begin.load(std::memory_order_acquire);
+    if (b == 0 || addr < b) continue;
+    const uintptr_t len = s.length.load(std::memory_order_relaxed);
+    if (addr - b >= len) continue;
+    void* r = mmap(reinterpret_cast<void*>(b), len, PROT_READ | PROT_WRITE,
+                   MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r != MAP_FAILED) {
+      if (std::atomic<bool>* f = s.flag.load(std::memory_order_relaxed))
+        f->store(true, std::memory_order_relaxed);
+      return;  // the faulting access runs again, on the anonymous pages
+    }
+    break;
+  }
+  // Not ours (or not recoverable): die as without this handler.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGBUS, &dfl, nullptr);
+  raise(SIGBUS);
+}
+
+void InstallSigbusHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = OnSigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, nullptr);
+  });
+}
+
+// -1 when every slot is taken (the mapping is then unprotected, as before).
+int RegisterFaultRange(void* base, size_t length, std::atomic<bool>* flag) {
+  for (size_t i = 0; i < kFaultSlots; ++i) {
+    bool expected = false;
+    if (!fault_slots[i].used.compare_exchange_strong(expected, true)) continue;
+    fault_slots[i].length.store(length, std::memory_order_relaxed);
+    fault_slots[i].flag.store(flag, std::memory_order_relaxed);
+    fault_slots[i].begin.store(reinterpret_cast<uintptr_t>(base), std::memory_order_release);
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void ReleaseFaultRange(int slot) {
+  if (slot < 0) return;
+  fault_slots[slot].begin.store(0, std::memory_order_release);
+  fault_slots[slot].flag.store(nullptr, std::memory_order_relaxed);
+  fault_slots[slot].used.store(false, std::memory_order_release);
+}
+
 }  // namespace
 
 GuestMemoryMap::GuestMemoryMap()
     : generation_(next_generation.fetch_add(1, std::memory_order_relaxed)) {}
 
 GuestMemoryMap::~GuestMemoryMap() {
+  for (int slot : fault_slots_) ReleaseFaultRange(slot);
   for (const Mapping& m : mappings_) {
     if (m.base != nullptr) munmap(m.base, m.length);
   }
@@ -151,6 +225,8 @@ Result<std::shared_ptr<const GuestMemoryMap>> GuestMemoryMap::Map(
                       std::strerror(err)));
     }
     map->mappings_[i] = Mapping{base, static_cast<size_t>(length)};
+    InstallSigbusHandler();
+    map->fault_slots_[i] = RegisterFaultRange(base, static_cast<size_t>(length), &map->faulted_);
     plain[i].host = static_cast<uint8_t*>(base) + r.mmap_offset;
   }
   std::copy(plain.begin(), plain.begin() + regions.size(), map->regions_.begin());

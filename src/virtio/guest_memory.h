@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -106,6 +107,12 @@ class GuestMemoryMap {
   // queue can cache ring pointers per map and notice when the map was replaced.
   uint64_t generation() const { return generation_; }
 
+  // True once an access to one of Map()'s mappings faulted (SIGBUS: the front end shrank
+  // the file under it). The fault does not kill the daemon: the region is replaced by
+  // anonymous zero memory, reads see zeros, writes go nowhere, and this turns true so
+  // that the owner drops the front end at its next safe point.
+  bool faulted() const { return faulted_.load(std::memory_order_relaxed); }
+
  private:
   struct Mapping {
     void* base = nullptr;
@@ -118,7 +125,9 @@ class GuestMemoryMap {
   std::array<MemoryRegion, kMaxRegions> regions_{};  // sorted by gpa
   size_t count_ = 0;
   std::array<Mapping, kMaxRegions> mappings_{};  // owned by Map(), empty for Create()
+  std::array<int, kMaxRegions> fault_slots_{-1, -1, -1, -1, -1, -1, -1, -1};
   uint64_t generation_ = 0;
+  std::atomic<bool> faulted_{false};
 };
 
 }  // namespace softvf::virtio

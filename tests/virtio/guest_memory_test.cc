@@ -293,5 +293,27 @@ TEST(GuestMemoryMapFdTest, RefusesARegionBeyondItsFile) {
   close(fd);
 }
 
+// The front end truncates its memfd after we mapped it: the next touch would be SIGBUS,
+// which killed the daemon. The map survives it on zeros and says it faulted.
+TEST(GuestMemoryMapFdTest, SurvivesTheFileShrinkingUnderIt) {
+  const int fd = memfd_create("softvf-map-test", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 3 * 4096), 0);
+  ASSERT_EQ(pwrite(fd, "abcd", 4, 8192), 4);
+  const MemoryRegionFd regions[] = {{GuestAddress(0x10000), 3 * 4096, UserAddress(0), 0, fd}};
+  auto map = GuestMemoryMap::Map(regions);
+  ASSERT_TRUE(map.ok());
+  char got[4] = {};
+  ASSERT_TRUE((*map)->CopyFrom(GuestAddress(0x10000 + 8192), got, 4));
+  EXPECT_EQ(std::string(got, 4), "abcd");
+  EXPECT_FALSE((*map)->faulted());
+  ASSERT_EQ(ftruncate(fd, 0), 0);
+  ASSERT_TRUE((*map)->CopyFrom(GuestAddress(0x10000 + 8192), got, 4));  // SIGBUS, handled
+  EXPECT_EQ(std::string(got, 4), std::string(4, '\0'));
+  EXPECT_TRUE((*map)->faulted());
+  ASSERT_TRUE((*map)->CopyTo(GuestAddress(0x10000), "x", 1));  // writes go nowhere, safely
+  close(fd);
+}
+
 }  // namespace
 }  // namespace softvf::virtio
