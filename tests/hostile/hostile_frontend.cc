@@ -453,6 +453,26 @@ std::vector<Attack> Attacks() {
                  close(p[1]);
                }});
 
+  a.push_back({"mem-shrink-after-map",
+               "a correct device, then the memfd is truncated to 0 under the daemon's mapping", [] {
+                 Guest g;
+                 Conn c;
+                 if (!Negotiate(c, g)) return Say("negotiation failed");
+                 SaneFrame(g, 0, Guest::kBuffers);
+                 g.AvailEntry(0, 0);
+                 g.AvailIdx(1);
+                 if (!StartTxRing(c, g, TxAddr(g))) return Say("ring set-up refused");
+                 bool alive = RoundTrip(c);
+                 Say("ring running (used idx " + std::to_string(g.UsedIdx()) + ")");
+                 // From here on our own mapping is gone too: touch nothing.
+                 if (ftruncate(g.memfd, 0) != 0) Fail("ftruncate");
+                 uint64_t one = 1;
+                 alive = write(g.kick, &one, 8) == 8 && RoundTrip(c);
+                 Say(std::string("memfd truncated under the daemon: ") +
+                     (alive ? "connection alive" : "daemon closed the connection or died"));
+                 if (ftruncate(g.memfd, Guest::kSize) != 0) Fail("ftruncate");
+               }});
+
   // ---- vring indices (CVE-2020-10723/10725 class)
   a.push_back({"vring-index-num", "SET_VRING_NUM index 255/256/0xffffffff", [] {
                  IndexAttack("SET_VRING_NUM",

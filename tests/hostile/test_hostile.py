@@ -53,6 +53,7 @@ EXPECT = {
     'mem-fd-missing': (PROTOCOL, 'SET_MEM_TABLE: 1 file descriptors (expected 2)'),
     'mem-fd-extra': (PROTOCOL, 'SET_MEM_TABLE: 3 file descriptors (expected 1)'),
     'mem-fd-not-mappable': (PROTOCOL, 'mmap of 0x1000 bytes failed'),
+    'mem-shrink-after-map': (PROTOCOL, 'guest memory shrank under its mapping (SIGBUS)'),
     'vring-index-num': (PROTOCOL, 'vring index 255 (the VF has'),
     'vring-index-addr': (PROTOCOL, 'vring index 255 (the VF has'),
     'vring-index-base': (PROTOCOL, 'vring index 255 (the VF has'),
