@@ -92,7 +92,7 @@ class Testpmd:
             self.vf_port = 0
         vdevs += virtio
         args = ['stdbuf', '-oL', 'dpdk-testpmd', '--lcores', '0@%d,1@%d' % (cpu, cpu), '--no-pci',
-                '--file-prefix', name, '--no-huge', '-m', '1024'] + vdevs + \
+                '--file-prefix', '%s-%d' % (name, os.getpid()), '--no-huge', '-m', '1024'] + vdevs + \
                ['--', '-i', '--nb-cores=1', '--forward-mode=' + fwd, '--no-flush-rx',
                 '--rxq=%d' % queues, '--txq=%d' % queues] + list(extra)
         self.log = open(os.path.join(workdir, name + '.log'), 'wb')
