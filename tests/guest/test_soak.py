@@ -120,6 +120,11 @@ class Soak(unittest.TestCase):
                 anon, rss, fds = sample(self.sv.proc.pid)
                 if tick == 10:  # after the first touch of the guests' rings and buffers
                     first = (anon, fds)
+                elif 10 < tick <= 40 and fds < first[1]:
+                    # A sample can catch the control socket's connection of the `link set`
+                    # just answered (the CLI has its reply; the daemon closes its side a
+                    # moment later): the baseline is the least of the first samples.
+                    first = (first[0], fds)
                 csv.write('%d,%d,%d,%d\n' % (tick, anon, rss, fds))
                 report('soak t=%ds rss_anon=%d kB vm_rss=%d kB fds=%d' % (tick, anon, rss, fds))
             if tick and tick % 60 == 0:
