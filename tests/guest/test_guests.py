@@ -107,11 +107,7 @@ class TwoGuests(unittest.TestCase):
     # ------------------------------------------------------------ helpers
 
     def counters(self, vf):
-        for pf in json.loads(self.sv.cli('--json', 'stats', 'pf0').stdout):
-            for v in pf['vfs']:
-                if v['vf'] == vf:
-                    return v['counters']
-        raise KeyError(vf)
+        return self.sv.vf_counters(vf)
 
     def link_set(self, vf, *settings):
         self.sv.cli('link', 'set', 'pf0', 'vf', str(vf), *settings)

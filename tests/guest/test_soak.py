@@ -84,11 +84,7 @@ class Soak(unittest.TestCase):
             shutil.rmtree(self.wd, ignore_errors=True)
 
     def counters(self, vf):
-        for pf in json.loads(self.sv.cli('--json', 'stats', 'pf0').stdout):
-            for v in pf['vfs']:
-                if v['vf'] == vf:
-                    return v['counters']
-        raise KeyError(vf)
+        return self.sv.vf_counters(vf)
 
     def reconnect_consumer(self):
         """The third VF's consumer dies (kill -9) and a new one takes the VF."""

@@ -105,11 +105,7 @@ EXPECT = {
 
 
 def vf_counters(sv, vf):
-    for pf in json.loads(sv.cli('--json', 'stats', 'pf0').stdout):
-        for v in pf['vfs']:
-            if v['vf'] == vf:
-                return v['counters']
-    raise KeyError(vf)
+    return sv.vf_counters(vf)
 
 
 @unittest.skipUnless(have_testpmd(), 'dpdk-testpmd (Debian dpdk-dev) is not installed')

@@ -5,6 +5,7 @@ printf output is block-buffered on a pipe while its prompt is not), frames go in
 through DPDK's pcap PMD, and pcap files are read and written here. Every wait is for an
 observable condition (a prompt, a counter) with a deadline, never a fixed sleep.
 """
+import json
 import os
 import re
 import select
@@ -211,6 +212,14 @@ class Softvf:
         if check and r.returncode != 0:
             raise RuntimeError('softvf %s: exit %d: %s' % (' '.join(args), r.returncode, r.stderr))
         return r
+
+    def vf_counters(self, vf, dev='pf0'):
+        """VF `vf`'s counters as `softvf --json stats DEV` gives them."""
+        for pf in json.loads(self.cli('--json', 'stats', dev).stdout):
+            for v in pf['vfs']:
+                if v['vf'] == vf:
+                    return v['counters']
+        raise KeyError(vf)
 
     def cpu_seconds(self):
         """utime + stime of the daemon, all its threads (/proc/PID/stat fields 14 and 15)."""

@@ -26,11 +26,7 @@ def frames(seed=0, n=12):
 
 
 def counters(sv, vf):
-    for pf in json.loads(sv.cli('--json', 'stats', 'pf0').stdout):
-        for v in pf['vfs']:
-            if v['vf'] == vf:
-                return v['counters']
-    raise KeyError(vf)
+    return sv.vf_counters(vf)
 
 
 def wait_for(what, predicate, timeout=20):

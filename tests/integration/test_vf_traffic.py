@@ -20,13 +20,7 @@ CARD = cx6dx_card([{'mac': A, 'spoofchk': True}, {'mac': B, 'spoofchk': True}])
 
 
 def counters(sv, vf):
-    stats = sv.cli('--json', 'stats', 'pf0').stdout
-    import json
-    for pf in json.loads(stats):
-        for v in pf['vfs']:
-            if v['vf'] == vf:
-                return v['counters']
-    raise KeyError(vf)
+    return sv.vf_counters(vf)
 
 
 def judged(c):

@@ -26,11 +26,7 @@ PF_A, PF_B = '3c:fd:fe:9e:6b:a1', '3c:fd:fe:9e:6b:b1'  # the PFs' own MACs (host
 
 
 def vf_counters(sv, vf, dev='pf0'):
-    for pf in json.loads(sv.cli('--json', 'stats', dev).stdout):
-        for v in pf['vfs']:
-            if v['vf'] == vf:
-                return v['counters']
-    raise KeyError(vf)
+    return sv.vf_counters(vf, dev)
 
 
 def pf_stats(sv, dev):
