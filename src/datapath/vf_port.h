@@ -61,6 +61,17 @@ class VfPort : private vhost_user::RingListener {
   void CompleteTx(int qp, uint16_t head);
   // Gives the last n popped TX chains back to the ring: they are popped again later.
   void RewindTx(int qp, uint16_t n);
+  // A hint before a burst's deliveries: warms the next n receive buffers of queue pair qp
+  // (their first `bytes`) for writing.
+  void PrefetchRx(int qp, uint16_t n, uint32_t bytes) {
+    if (!ready_[2 * qp]) return;
+    queues_[2 * qp].PrefetchWritable(*mem_, n, bytes);
+    queues_[2 * qp].PrefetchUsed(*mem_, n);
+  }
+  // The same for the used entries of n TX chains about to be completed.
+  void PrefetchTxUsed(int qp, uint16_t n) {
+    if (ready_[2 * qp + 1]) queues_[2 * qp + 1].PrefetchUsed(*mem_, n);
+  }
   virtio::RxResult DeliverRx(int qp, const virtio::FrameView& frame);
   // Publishes used entries of every queue and signals the call fds that need it.
   void Flush();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/prefetch.h"
 #include "virtio/event_idx.h"
 #include "virtio/ring_layout.h"
 
@@ -144,6 +145,39 @@ void SplitQueue::PrefetchAvail(const GuestMemoryMap& mem, uint16_t n) {
         ring::LoadShared16(avail_ + ring::AvailRingEntry((last_avail_idx_ + k) & mask_));
     if (head < config_.size) __builtin_prefetch(desc_ + ring::kDescSize * head);
   }
+}
+
+void SplitQueue::PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_t bytes) {
+  if (!Ready(mem) || bytes == 0) return;
+  if (last_avail_idx_ == shadow_avail_idx_ && !RefreshAvailIdx()) return;
+  uint16_t avail = static_cast<uint16_t>(shadow_avail_idx_ - last_avail_idx_);
+  if (avail > n) avail = n;
+  // Only a hint, read from guest-owned memory that Pop will read and check again: an
+  // odd entry (out-of-range head, indirect table, address outside memory) is skipped.
+  for (uint16_t k = 0; k < avail; ++k) {
+    const uint16_t head =
+        ring::LoadShared16(avail_ + ring::AvailRingEntry((last_avail_idx_ + k) & mask_));
+    if (head >= config_.size) continue;
+    const ring::Descriptor d = ring::LoadDescriptor(desc_ + ring::kDescSize * head);
+    if ((d.flags & ring::kDescFIndirect) || !(d.flags & ring::kDescFWrite) || d.len == 0) continue;
+    const uint32_t len = d.len < bytes ? d.len : bytes;
+    const uint8_t* p = mem.Translate(GuestAddress(d.addr), len);
+    if (p == nullptr) continue;
+    // Every line the first `len` bytes touch, the last one included.
+    const auto first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
+    const auto last = reinterpret_cast<uintptr_t>(p + len - 1) & ~uintptr_t{63};
+    for (uintptr_t line = first; line <= last; line += 64)
+      PrefetchForWrite(reinterpret_cast<const void*>(line));
+  }
+}
+
+void SplitQueue::PrefetchUsed(const GuestMemoryMap& mem, uint16_t n) {
+  if (!Ready(mem) || n == 0) return;
+  const uint16_t first = static_cast<uint16_t>(used_idx_ + pending_used_);
+  // A used element is 8 bytes: one line holds 8 of them; the ring wraps at size.
+  for (uint16_t k = 0; k < n; k += 8)
+    PrefetchForWrite(used_ + ring::UsedRingEntry((first + k) & mask_));
+  PrefetchForWrite(used_ + ring::UsedRingEntry((first + n - 1) & mask_));
 }
 
 size_t SplitQueue::PopBurst(const GuestMemoryMap& mem, std::span<DescriptorChain> chains) {

@@ -55,6 +55,14 @@ class SplitQueue {
   // A hint: starts loading the descriptors of the next n available chains (the guest's
   // core wrote them; the misses overlap instead of coming one chain at a time).
   void PrefetchAvail(const GuestMemoryMap& mem, uint16_t n);
+  // A hint for a receive queue: prefetches for write the first `bytes` of the buffers of
+  // the next n available chains (direct, device-writable descriptors), so the lines are
+  // ours by the time frames are copied in: the guest's core last touched them, and a
+  // store that has to wait for such a line holds up every later store of the burst.
+  void PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_t bytes);
+  // A hint: prefetches for write the used-ring lines the next n PushUsed calls will
+  // store to (the driver reads them, so they sit in its core's cache).
+  void PrefetchUsed(const GuestMemoryMap& mem, uint16_t n);
   // Gives back the last n popped chains that were not pushed: they will be popped again.
   // Used when a frame needs more buffers than are available. n is clamped to the chains
   // popped and not pushed.

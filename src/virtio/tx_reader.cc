@@ -5,8 +5,10 @@ namespace softvf::virtio {
 bool ReadTxFrame(const DescriptorChain& chain, uint32_t header_len, VirtioNetHeader* header,
                  FrameView* frame) {
   if (header_len > sizeof(VirtioNetHeader) || chain.readable_bytes() < header_len) return false;
-  *header = VirtioNetHeader{};
-  chain.ReadAt(0, header, header_len);
+  if (header != nullptr) {
+    *header = VirtioNetHeader{};
+    chain.ReadAt(0, header, header_len);
+  }
   frame->Clear();
   // Skip the header (which may end inside a segment), then take every readable byte.
   uint32_t skip = header_len;

@@ -24,7 +24,8 @@ namespace softvf::virtio {
 
 // False if the readable part is shorter than header_len (a malformed TX buffer: drop it
 // and give it back used with length 0). header_len is NetHeaderLength(): 12 or 10; with 10
-// the header's num_buffers is left 0.
+// the header's num_buffers is left 0. A null header is not read (the switch offers no
+// offloads, so it has no use for one: reading it would only touch guest memory).
 bool ReadTxFrame(const DescriptorChain& chain, uint32_t header_len, VirtioNetHeader* header,
                  FrameView* frame);
 
