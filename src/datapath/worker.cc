@@ -292,7 +292,13 @@ void Worker::ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now) {
   // 3. Warm the receivers' next buffers, all of them before the first copy.
   PrefetchReceivers();
   // 4. Deliver in order, then give the sender its buffers back.
+  // Past its head a frame is read only here: start loading the body two frames ahead, so
+  // a 1500-byte copy does not wait line by line (1500 B: ~+10%, within a noisy host).
+  constexpr size_t kBodyAhead = 2;
   for (size_t i = 0; i < judged; ++i) {
+    if (i + kBodyAhead < judged)
+      for (const virtio::FrameSlice& sl : tx_views_[i + kBodyAhead].slices())
+        for (uint32_t off = kHeadCopy; off < sl.len; off += 64) PrefetchForRead(sl.data + off);
     if (!frames_[i].valid) continue;
     const Decision& d = decisions_[i];
     const BurstFrame& f = frames_[i];
