@@ -91,6 +91,12 @@ class Worker {
   // Remembers that a frame of `bytes` goes to `out` in this burst (for PrefetchReceivers).
   void NoteReceiver(eswitch::PortId out, int qp, uint32_t bytes);
   void PrefetchReceivers();
+  // Copies the head of the frame `view` shows and decides where it goes; false: a runt.
+  bool Classify(eswitch::PortId in, const virtio::FrameView& view, uint8_t* head, uint32_t& copied,
+                eswitch::Decision& d, uint64_t now_ns);
+  // Delivers a judged frame to every port its decision names.
+  void DeliverAll(int qp, const eswitch::Decision& d, const uint8_t* head, uint32_t copied,
+                  const virtio::FrameView& view);
   // Judges and delivers one frame entering the switch on `in`; `view` is where it lies.
   void ForwardView(eswitch::PortId in, int qp, const virtio::FrameView& view, uint64_t now_ns);
   bool HostBurst(uint64_t now_ns);
@@ -121,7 +127,7 @@ class Worker {
   struct BurstFrame {
     alignas(64) uint8_t head[kHeadCopy];
     uint32_t copied = 0;  // bytes of head[] that hold the frame
-    bool valid = false;   // the chain held a frame (and was judged)
+    bool valid = false;   // the chain held at least a virtio-net header (ReadTxFrame)
   };
   std::array<BurstFrame, kBurst> frames_;
   std::array<virtio::FrameView, kBurst> tx_views_;
