@@ -7,11 +7,19 @@
 namespace softvf::eswitch {
 
 namespace {
-// A bucket at `rate_mbps` holding 1 ms; 0 gives the unlimited bucket (for min_tx_rate 0
-// it is never consulted).
-TokenBucket BucketAt(uint32_t rate_mbps, uint64_t now_ns) {
+// A min_tx_rate guarantee: a bucket at `rate_mbps` holding 1 ms; 0 gives the unlimited
+// bucket (never consulted for min_tx_rate 0).
+TokenBucket GuaranteeAt(uint32_t rate_mbps, uint64_t now_ns) {
   if (rate_mbps == 0) return TokenBucket();
   return TokenBucket(rate_mbps, TokenBucket::DefaultBurst(rate_mbps), now_ns);
+}
+
+// A max_tx_rate bucket holding `burst_ns` at the rate (at least one frame); 0: unlimited.
+TokenBucket MaxRateAt(uint32_t rate_mbps, uint64_t burst_ns, uint64_t now_ns) {
+  if (rate_mbps == 0) return TokenBucket();
+  const uint64_t burst =
+      std::max(TokenBucket::BytesIn(rate_mbps, burst_ns), TokenBucket::kMinBurstBytes);
+  return TokenBucket(rate_mbps, burst, now_ns);
 }
 
 TokenBucket LinkBucket(const Veb::Options& o, uint64_t now_ns) {
@@ -31,11 +39,12 @@ Veb::Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, ui
     : policies_(std::move(policies)),
       fdb_(options.fdb_capacity, options.aging_ns, options.hash_seed),
       ports_(policies_->size()),
-      link_(LinkBucket(options, now_ns)) {
+      link_(LinkBucket(options, now_ns)),
+      max_tx_rate_burst_ns_(options.max_tx_rate_burst_ns) {
   for (size_t i = 0; i < ports_.size(); ++i) {
     const PortPolicy& p = (*policies_)[PortId(static_cast<uint16_t>(i))];
-    ports_[i].bucket = BucketAt(p.max_tx_rate_mbps, now_ns);
-    ports_[i].guarantee = BucketAt(p.min_tx_rate_mbps, now_ns);
+    ports_[i].bucket = MaxRateAt(p.max_tx_rate_mbps, max_tx_rate_burst_ns_, now_ns);
+    ports_[i].guarantee = GuaranteeAt(p.min_tx_rate_mbps, now_ns);
   }
 }
 
@@ -49,9 +58,9 @@ Status Veb::SetPolicies(std::shared_ptr<const PolicyTable> policies, uint64_t no
     const PortPolicy& before = (*policies_)[id];
     const PortPolicy& after = (*policies)[id];
     if (before.max_tx_rate_mbps != after.max_tx_rate_mbps)
-      ports_[i].bucket = BucketAt(after.max_tx_rate_mbps, now_ns);
+      ports_[i].bucket = MaxRateAt(after.max_tx_rate_mbps, max_tx_rate_burst_ns_, now_ns);
     if (before.min_tx_rate_mbps != after.min_tx_rate_mbps)
-      ports_[i].guarantee = BucketAt(after.min_tx_rate_mbps, now_ns);
+      ports_[i].guarantee = GuaranteeAt(after.min_tx_rate_mbps, now_ns);
     if ((before.link_up && !after.link_up) || before.port_vlan != after.port_vlan)
       fdb_.FlushPort(id, /*learned_only=*/true);
   }

@@ -91,8 +91,15 @@ class Veb {
     // then has nothing to guarantee against).
     uint32_t link_speed_mbps = 0;
     uint64_t link_burst_ns = kDefaultLinkBurstNs;  // the link bucket: this long at the rate
+    uint64_t max_tx_rate_burst_ns = kDefaultMaxTxRateBurstNs;  // each VF's max_tx_rate bucket
   };
   static constexpr uint64_t kDefaultLinkBurstNs = 2 * TokenBucket::kNsPerMs;
+  // A VF's max_tx_rate bucket holds 10 ms (tbf's rule of rate/HZ at HZ=100): its frames wait
+  // in the VF's TX ring while the bucket is empty, and a worker descheduled for a few of
+  // the kernel's scheduler slices must find the credit of that time still there, or the
+  // VF falls below its rate on a loaded host (1 ms gave 38 of 50 Mbit/s to iperf3 with two
+  // busy loops beside two TCG guests; 10 ms gives 47, the rate).
+  static constexpr uint64_t kDefaultMaxTxRateBurstNs = 10 * TokenBucket::kNsPerMs;
 
   // The port count is fixed by `policies` (2 + TotalVFs); later tables must match it.
   Veb(std::shared_ptr<const PolicyTable> policies, const Options& options, uint64_t now_ns);
@@ -169,6 +176,7 @@ class Veb {
   Fdb fdb_;
   std::vector<PortState> ports_;
   TokenBucket link_;  // the PF's transmit capacity
+  uint64_t max_tx_rate_burst_ns_;
 };
 
 }  // namespace softvf::eswitch

@@ -503,11 +503,11 @@ TEST_F(VebTest, PortVlanChangeForgetsWhatWasLearnedOnThePort) {
 // --- rate limits -------------------------------------------------------------------------
 
 TEST_F(VebTest, MaxTxRateDropsAboveTheBucket) {
-  vfs_[0].max_tx_rate = 100;  // 12500 bytes per ms; the bucket holds 1 ms
+  vfs_[0].max_tx_rate = 100;  // 12500 bytes per ms; the bucket holds 10 ms
   Apply();
   const auto f = Frame(kMac1, kMac0, {}, 0x0800, 1236);  // 1250 bytes
   ASSERT_EQ(f.size(), 1250u);
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(Send(Vf(0), f, 0).kind, Kind::kUnicast) << i;
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Send(Vf(0), f, 0).kind, Kind::kUnicast) << i;
   const Decision& d = Send(Vf(0), f, 0);
   EXPECT_EQ(d.kind, Kind::kDrop);
   EXPECT_EQ(d.reason, DropReason::kRateLimited);
@@ -515,8 +515,8 @@ TEST_F(VebTest, MaxTxRateDropsAboveTheBucket) {
   // 100 us refill 1250 bytes: one more frame.
   EXPECT_EQ(Send(Vf(0), f, 100'000 - 1).reason, DropReason::kRateLimited);
   EXPECT_EQ(Send(Vf(0), f, 100'000).kind, Kind::kUnicast);
-  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 11u);
-  EXPECT_EQ(veb_->counters(Vf(0)).rx_bytes, 11u * 1250);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_packets, 101u);
+  EXPECT_EQ(veb_->counters(Vf(0)).rx_bytes, 101u * 1250);
   // Other VFs are not limited.
   for (int i = 0; i < 20; ++i) EXPECT_EQ(Send(Vf(1), Frame(kMac0, kMac1), 0).kind, Kind::kUnicast);
 }
@@ -528,11 +528,11 @@ TEST_F(VebTest, MayTransmitAnswersForTheSameBucketDecideCharges) {
   Apply();
   const auto f = Frame(kMac1, kMac0, {}, 0x0800, 1236);  // 1250 bytes
   int sent = 0;
-  while (veb_->MayTransmit(Vf(0), f.size(), 0) && sent < 100) {
+  while (veb_->MayTransmit(Vf(0), f.size(), 0) && sent < 1000) {
     EXPECT_EQ(Send(Vf(0), f, 0).kind, Kind::kUnicast);
     ++sent;
   }
-  EXPECT_EQ(sent, 10);  // 1 ms of 100 Mbit/s
+  EXPECT_EQ(sent, 100);  // 10 ms of 100 Mbit/s
   EXPECT_FALSE(veb_->MayTransmit(Vf(0), f.size(), 100'000 - 1));
   EXPECT_TRUE(veb_->MayTransmit(Vf(0), f.size(), 100'000));
   EXPECT_EQ(Drops(Vf(0), DropReason::kRateLimited), 0u);
@@ -546,7 +546,9 @@ TEST_F(VebTest, MaxTxRateOverASecondIsTheConfiguredRate) {
   uint64_t bytes = 0;
   for (uint64_t t = 0; t < kSec; t += 100'000)
     if (Send(Vf(0), f, t).kind == Kind::kUnicast) bytes += f.size();
-  EXPECT_EQ(bytes, 1'251'000u);  // 1522-byte bucket + 1.25 MB, in whole frames
+  // The last offer is at 999.9 ms: a 12'500-byte bucket (10 ms) + 1'249'875 bytes of
+  // refill, of which 1262 whole frames were spent.
+  EXPECT_EQ(bytes, 1'262'000u);
 }
 
 TEST_F(VebTest, RateChangeTakesEffectWithAFullBucket) {

@@ -210,8 +210,9 @@ class TwoGuests(unittest.TestCase):
         report('iperf3 TCP a -> b, max_tx_rate %d: %.1f Mbit/s (sender %s)' % (
             self.RATE, got, held['sender_mbps']))
         self.assertEqual(self.counters(0)['drop_rate_limited'], limited)
-        self.assertGreaterEqual(got, self.RATE * 0.9)
-        self.assertLessEqual(got, self.RATE * 1.1)
+        goodput = self.RATE * 1448 / 1514  # what iperf3 can see of the rate: 47.8 Mbit/s
+        self.assertGreaterEqual(got, goodput * 0.9)
+        self.assertLessEqual(got, goodput * 1.1)
 
     def test_e_jumbo_frames_cross(self):
         """The card's PF has MTU 9000, the VFs' limit on a real card. (softvf does not
