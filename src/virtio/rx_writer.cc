@@ -1,5 +1,7 @@
 #include "virtio/rx_writer.h"
 
+#include <cstring>
+
 namespace softvf::virtio {
 
 RxWriter::RxWriter(RxConfig config) : config_(config) {
@@ -42,6 +44,31 @@ uint32_t RxWriter::Fill(const DescriptorChain& chain, uint32_t offset, FrameCurs
   return written;
 }
 
+// The common case: one writable buffer that holds the header and the whole frame (a
+// driver's 1.5 or 2 KiB buffers, or mergeable pages, for standard frames).
+bool RxWriter::Fits(const DescriptorChain& chain, uint32_t hdr_len, const FrameView& frame) {
+  const std::span<const Segment> w = chain.writable();
+  return w.size() == 1 && w[0].len - hdr_len >= frame.length();  // len >= hdr_len: checked
+}
+
+// Writes what the general path would, straight into that buffer: no cursor, no walk.
+RxResult RxWriter::WriteWhole(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
+                              const VirtioNetHeader& header, uint32_t hdr_len) {
+  uint8_t* dst = first_.writable()[0].host;
+  VirtioNetHeader h = header;
+  SetNumBuffers(h, 1);
+  std::memcpy(dst, &h, hdr_len);
+  uint8_t* p = dst + hdr_len;
+  for (const FrameSlice& sl : frame.slices()) {
+    std::memcpy(p, sl.data, sl.len);
+    p += sl.len;
+  }
+  queue.PushUsed(mem, first_.head(), hdr_len + frame.length());
+  ++counters_.frames;
+  counters_.bytes += frame.length();
+  return RxResult::kDelivered;
+}
+
 RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
                          const VirtioNetHeader& header) {
   const uint32_t hdr_len = config_.header_len;
@@ -58,6 +85,8 @@ RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const Fra
     queue.Rewind(1);  // a later, smaller frame may fit
     return Drop(RxResult::kTooBig);
   }
+
+  if (Fits(first_, hdr_len, frame)) return WriteWhole(queue, mem, frame, header, hdr_len);
 
   FrameCursor cursor(frame);
   const uint32_t first_len = hdr_len + Fill(first_, hdr_len, cursor);

@@ -66,6 +66,9 @@ class RxWriter {
   };
   RxResult Drop(RxResult why);
   static uint32_t Fill(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor);
+  static bool Fits(const DescriptorChain& chain, uint32_t hdr_len, const FrameView& frame);
+  RxResult WriteWhole(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
+                      const VirtioNetHeader& header, uint32_t hdr_len);
 
   RxConfig config_;
   RxCounters counters_;

@@ -91,6 +91,30 @@ TEST_F(RxWriterTest, HeaderAndFrameInSeparateDescriptorsOfOneBuffer) {
   EXPECT_EQ(mem_.Read(data, 60), frame_bytes_);
 }
 
+// A frame gathered from several places (the judged head, then the sender's buffers) into
+// a buffer with exactly room for it: every slice lands in order, nothing past the end.
+TEST_F(RxWriterTest, AFrameOfSeveralSlicesFillsABufferOfExactlyItsSize) {
+  for (bool mergeable : {false, true}) {
+    SCOPED_TRACE(mergeable ? "mergeable" : "not mergeable");
+    RxWriter writer(RxConfig{.mergeable = mergeable});
+    const std::vector<uint8_t> bytes = Iota(300, 7);
+    FrameView frame;
+    ASSERT_TRUE(frame.Append(bytes.data(), 64));
+    ASSERT_TRUE(frame.Append(bytes.data() + 64, 200));
+    ASSERT_TRUE(frame.Append(bytes.data() + 264, 36));
+    const uint64_t b = rx_.AllocData(12 + 300 + 16);
+    mem_.Fill(b, 0xee, 12 + 300 + 16);
+    uint16_t head = rx_.OfferChain({{b, 12 + 300, true}});
+    ASSERT_EQ(writer.Write(queue_, map(), frame), RxResult::kDelivered);
+    queue_.PublishUsed(map());
+    EXPECT_EQ(rx_.used(rx_.used_idx() - 1).id, head);
+    EXPECT_EQ(rx_.used(rx_.used_idx() - 1).len, 312u);
+    EXPECT_EQ(NumBuffers(HeaderAt(mem_, b)), 1);
+    EXPECT_EQ(mem_.Read(b + 12, 300), bytes);
+    EXPECT_EQ(mem_.Read(b + 312, 16), std::vector<uint8_t>(16, 0xee));
+  }
+}
+
 TEST_F(RxWriterTest, WithoutMergeableBuffersATooBigFrameIsDroppedAndTheBufferKept) {
   RxWriter writer(RxConfig{.mergeable = false});
   uint16_t head;
