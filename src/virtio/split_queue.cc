@@ -129,8 +129,30 @@ bool SplitQueue::Pop(const GuestMemoryMap& mem, DescriptorChain* chain) {
   }
   const uint16_t head = ring::LoadShared16(avail_ + ring::AvailRingEntry(last_avail_idx_ & mask_));
   if (head >= config_.size) return Break(QueueError::kBadHead);
-  if (!WalkChain(mem, head, chain)) return false;
+  if (!PopSingle(mem, head, chain) && !WalkChain(mem, head, chain)) return false;
   ++last_avail_idx_;
+  return true;
+}
+
+// The common chain, one direct descriptor inside one memory region: it cannot loop or run
+// too long, so it needs none of the walk's stamps and counters. The descriptor is read
+// once into a local; any other chain (and a zero-length or unmapped one, whose errors the
+// walk reports) goes to WalkChain, which reads and checks everything itself.
+bool SplitQueue::PopSingle(const GuestMemoryMap& mem, uint16_t head, DescriptorChain* chain) {
+  const ring::Descriptor d = ring::LoadDescriptor(desc_ + ring::kDescSize * head);
+  if ((d.flags & (ring::kDescFNext | ring::kDescFIndirect)) != 0 || d.len == 0) return false;
+  uint8_t* host = mem.Translate(GuestAddress(d.addr), d.len);
+  if (host == nullptr) return false;
+  const bool writable = (d.flags & ring::kDescFWrite) != 0;
+  chain->Reset(head);
+  chain->segments_[0] = Segment{host, d.len, writable};
+  chain->count_ = 1;
+  if (writable) {
+    chain->writable_bytes_ = d.len;
+  } else {
+    chain->readable_bytes_ = d.len;
+    chain->num_readable_ = 1;
+  }
   return true;
 }
 

@@ -101,6 +101,7 @@ class SplitQueue {
   bool ResolveRings(const GuestMemoryMap& mem);
   bool Break(QueueError error);
   bool RefreshAvailIdx();
+  bool PopSingle(const GuestMemoryMap& mem, uint16_t head, DescriptorChain* chain);
   bool WalkChain(const GuestMemoryMap& mem, uint16_t head, DescriptorChain* chain);
   bool AddBuffer(const GuestMemoryMap& mem, uint64_t addr, uint32_t len, bool writable,
                  DescriptorChain* chain);
