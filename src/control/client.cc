@@ -36,6 +36,9 @@ Result<nlohmann::json> Call(const std::string& path, const nlohmann::json& reque
     }
     done += static_cast<size_t>(n);
   }
+  // The daemon answers one line and closes its side. Read to that close, not only to the
+  // newline: when the CLI returns, the daemon holds no fd for this request, so whoever
+  // counts the daemon's fds right after a command (tests/guest/test_soak.py) sees none.
   std::string in;
   char buf[65536];
   for (;;) {
@@ -43,9 +46,10 @@ Result<nlohmann::json> Call(const std::string& path, const nlohmann::json& reque
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     in.append(buf, static_cast<size_t>(n));
-    if (in.back() == '\n') break;
   }
   close(fd);
+  // Only the first line is the response.
+  if (size_t nl = in.find('\n'); nl != std::string::npos) in.resize(nl);
   nlohmann::json response = nlohmann::json::parse(in, nullptr, false);
   if (response.is_discarded() || !response.is_object())
     return Status::Errno(EPROTO, "the daemon sent a malformed response");
