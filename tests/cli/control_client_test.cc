@@ -22,7 +22,8 @@ class StandInDaemon {
  public:
   StandInDaemon() {
     char dir[] = "/tmp/softvf-client-XXXXXX";
-    dir_ = mkdtemp(dir);
+    EXPECT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
     path_ = dir_ + "/control.sock";
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
@@ -63,7 +64,11 @@ class StandInDaemon {
 
   const std::string& path() const { return path_; }
   bool closed() const { return closed_; }
-  const std::string& request() const { return request_; }
+  // What the client sent; waits for the stand-in to finish first (it writes request_).
+  const std::string& request() {
+    if (thread_.joinable()) thread_.join();
+    return request_;
+  }
 
  private:
   std::string dir_, path_;
