@@ -171,6 +171,10 @@ Status VfPort::Sync() {
         qs = queues_[i].Configure(cfg);
       ready = qs.ok();
       if (!ready) QueueBroken(i, qs.message());
+      // Kicks are not wanted: a receive queue is never waited on (a frame with no buffer
+      // is dropped), and a transmit queue is polled; the worker arms it before it sleeps.
+      // Without this a polling front end (DPDK virtio-user) makes a write(2) per burst.
+      if (ready) queues_[i].DisableNotifications(*mem_);
     } else if (!ready && ready_[i]) {
       backend_.SetLastAvail(i, queues_[i].last_avail_idx());
       queues_[i].Reset();

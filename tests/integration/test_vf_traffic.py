@@ -4,6 +4,7 @@ payloads intact, VLAN isolation, spoof check, link state, rate limiting, two que
 Run: python3 tests/integration/test_vf_traffic.py (CTest runs it; SOFTVF= names the binary).
 """
 import os
+import re
 import sys
 import time
 import unittest
@@ -21,6 +22,19 @@ CARD = cx6dx_card([{'mac': A, 'spoofchk': True}, {'mac': B, 'spoofchk': True}])
 
 def counters(sv, vf):
     return sv.vf_counters(vf)
+
+
+def forwarding_thread_writes(pmd):
+    """write(2)-family calls of testpmd's forwarding lcore (its thread rte-worker-1): it
+    prints nothing, so they are its kicks."""
+    task = '/proc/%d/task' % pmd.proc.pid
+    for tid in os.listdir(task):
+        with open('%s/%s/comm' % (task, tid)) as f:
+            if f.read().strip() != 'rte-worker-1':
+                continue
+        with open('%s/%s/io' % (task, tid)) as f:
+            return int(re.search(r'syscw: (\d+)', f.read()).group(1))
+    raise AssertionError('testpmd has no rte-worker-1 thread')
 
 
 def judged(c):
@@ -126,6 +140,26 @@ class VfTraffic(unittest.TestCase):
         # Shaped, not policed: what waits in VF 0's ring is not dropped.
         self.assertEqual(counters(self.sv, 0)['drop_rate_limited'], 0)
         self.assertAlmostEqual(measured, rate_mbps, delta=rate_mbps * 0.10)
+
+    def test_polling_front_end_is_not_asked_to_kick(self):
+        # A polling front end (virtio-user) kicks after a burst unless the device set
+        # VRING_USED_F_NO_NOTIFY: a write(2) on the kick eventfd per burst. softvf polls
+        # while traffic flows and never waits on a receive queue, so it asks for none.
+        # One testpmd loops frames through both VFs (as bench/vf_to_vf.py does).
+        fe = self.pmd('fe', self.wd, [self.wd + '/vf0.sock', self.wd + '/vf1.sock'], cpu=1,
+                      fwd='io', mac_addr=[A, B], extra=['--eth-peer=0,' + B, '--eth-peer=1,' + A])
+        fe.cmd('start tx_first 8')
+        rx0 = fe.wait_port(1, rx=50000)[0]
+        self.assertGreaterEqual(rx0, 50000)  # the loop runs
+        kicks0 = forwarding_thread_writes(fe)
+        rx1 = fe.wait_port(1, rx=rx0 + 500000)[0]
+        kicks = forwarding_thread_writes(fe) - kicks0
+        bursts = (rx1 - rx0) / 32
+        print('%d frames looped, %d kicks from the front end' % (rx1 - rx0, kicks))
+        self.assertGreaterEqual(rx1 - rx0, 500000)
+        # Without NO_NOTIFY it is one or two per burst (TX and the RX refill); with it,
+        # only after softvf armed the rings to sleep, when the front end was descheduled.
+        self.assertLess(kicks, bursts / 20)
 
     def test_two_queue_pairs(self):
         rx = self.pmd('rx', self.wd, self.wd + '/vf1.sock', cpu=1, fwd='rxonly', queues=2,
