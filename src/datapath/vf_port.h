@@ -79,7 +79,8 @@ class VfPort : private vhost_user::RingListener {
   bool ArmTxNotifications();
   void DisarmTxNotifications();
 
-  uint32_t tx_header_len() const { return header_len_; }
+  // The virtio-net header both ways (10 or 12 bytes, by the negotiated features).
+  uint32_t net_header_len() const { return header_len_; }
   const virtio::GuestMemoryMap* memory() const { return mem_.get(); }
   const VfPortStats& stats() const { return stats_; }
   const vhost_user::NetBackend& backend() const { return backend_; }

@@ -233,6 +233,7 @@ void Worker::NoteReceiver(PortId out, int qp, uint32_t bytes) {
   VfPort* dst = out.is_vf() ? port(out.vf_index()) : nullptr;
   if (!dst || !dst->connected()) return;  // a host port, or nobody there: nothing to warm
   const int rx_qp = qp % dst->queue_pairs();
+  bytes += dst->net_header_len();
   for (size_t k = 0; k < num_receivers_; ++k) {
     Receiver& r = receivers_[k];
     if (r.port == dst && r.qp == rx_qp) {
@@ -259,8 +260,9 @@ void Worker::PrefetchReceivers() {
   BurstFrame& f = frames_[i];
   Decision& d = decisions_[i];
   if (!Classify(in, tx_views_[i], f.head, f.copied, d, now)) return;
-  // The receiver writes the virtio-net header, then the frame (a pushed tag adds 4).
-  const uint32_t bytes = tx_views_[i].length() + 16;
+  // What the receiver writes past its virtio-net header: the frame, 4 more with a pushed
+  // tag (NoteReceiver adds the header). Exact, so no line past the frame is warmed.
+  const uint32_t bytes = tx_views_[i].length() + (d.from_port_vlan ? 4 : 0);
   if (d.kind == Decision::Kind::kUnicast)
     NoteReceiver(d.port, qp, bytes);
   else if (d.kind == Decision::Kind::kFlood)
@@ -275,7 +277,7 @@ void Worker::ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now) {
   src.PrefetchTxUsed(qp, static_cast<uint16_t>(n));
   for (size_t i = 0; i < n; ++i) {
     virtio::FrameView& view = tx_views_[i];
-    frames_[i].valid = virtio::ReadTxFrame(chains_[i], src.tx_header_len(), nullptr, &view);
+    frames_[i].valid = virtio::ReadTxFrame(chains_[i], src.net_header_len(), nullptr, &view);
     if (frames_[i].valid && !view.slices().empty()) {
       const uint8_t* p = view.slices()[0].data;
       PrefetchForRead(p);
