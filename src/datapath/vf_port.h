@@ -68,6 +68,10 @@ class VfPort : private vhost_user::RingListener {
     queues_[2 * qp].PrefetchWritable(*mem_, n, bytes);
     queues_[2 * qp].PrefetchUsed(*mem_, n);
   }
+  // Starts loading the descriptors of the next n buffers already known to be posted.
+  void PrefetchRxPosted(int qp, uint16_t n) {
+    if (ready_[2 * qp]) queues_[2 * qp].PrefetchPosted(*mem_, n);
+  }
   // The same for the used entries of n TX chains about to be completed.
   void PrefetchTxUsed(int qp, uint16_t n) {
     if (ready_[2 * qp + 1]) queues_[2 * qp + 1].PrefetchUsed(*mem_, n);

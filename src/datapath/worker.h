@@ -74,6 +74,13 @@ class Worker {
 
  private:
   void Run();
+  // Per VF transmit queue: the receive queue its last burst went to (the first, if it
+  // went to several). A sender's next burst nearly always goes there too, so that
+  // queue's posted descriptors start loading while the sender's chains are walked.
+  struct RxHint {
+    uint16_t vf = UINT16_MAX;  // none yet
+    uint16_t qp = 0;
+  };
   struct PollSource {
     enum { kWake, kListen, kConn, kKick, kHostRx, kHostLink } kind;
     uint16_t vf;  // VF index, or the host port's PortId value
@@ -90,7 +97,8 @@ class Worker {
   void Judge(eswitch::PortId in, int qp, size_t i, uint64_t now_ns);
   // Remembers that a frame of `bytes` goes to `out` in this burst (for PrefetchReceivers).
   void NoteReceiver(eswitch::PortId out, int qp, uint32_t bytes);
-  void PrefetchReceivers();
+  void PrefetchReceivers(RxHint& hint);
+  void PrefetchHinted(const RxHint& hint, uint16_t n);
   // Copies the head of the frame `view` shows and decides where it goes; false: a runt.
   bool Classify(eswitch::PortId in, const virtio::FrameView& view, uint8_t* head, uint32_t& copied,
                 eswitch::Decision& d, uint64_t now_ns);
@@ -135,6 +143,7 @@ class Worker {
   // The receivers of the burst being forwarded, for warming their buffers.
   struct Receiver {
     VfPort* port;
+    uint16_t vf;
     int qp;
     uint16_t frames;
     uint32_t bytes;  // the longest frame, virtio-net header included
@@ -142,6 +151,7 @@ class Worker {
   static constexpr size_t kMaxWarmReceivers = 8;
   std::array<Receiver, kMaxWarmReceivers> receivers_;
   size_t num_receivers_ = 0;
+  std::vector<std::array<RxHint, vhost_user::kMaxQueuePairs>> rx_hints_;  // by sending VF
   eswitch::Decision decision_;  // a host port's frame, judged and delivered one at a time
   eswitch::FrameInfo frame_info_;
   virtio::FrameView tx_view_;

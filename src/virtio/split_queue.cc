@@ -159,6 +159,11 @@ bool SplitQueue::PopSingle(const GuestMemoryMap& mem, uint16_t head, DescriptorC
 void SplitQueue::PrefetchAvail(const GuestMemoryMap& mem, uint16_t n) {
   if (!Ready(mem)) return;
   if (last_avail_idx_ == shadow_avail_idx_) RefreshAvailIdx();
+  PrefetchPosted(mem, n);
+}
+
+void SplitQueue::PrefetchPosted(const GuestMemoryMap& mem, uint16_t n) {
+  if (!Ready(mem)) return;
   uint16_t avail = static_cast<uint16_t>(shadow_avail_idx_ - last_avail_idx_);
   if (avail > n) avail = n;
   // Only a hint: a head out of range is not followed (Pop will refuse it properly).

@@ -55,6 +55,9 @@ class SplitQueue {
   // A hint: starts loading the descriptors of the next n available chains (the guest's
   // core wrote them; the misses overlap instead of coming one chain at a time).
   void PrefetchAvail(const GuestMemoryMap& mem, uint16_t n);
+  // The same for chains already known to be available (up to the avail idx last read),
+  // without reading avail idx again: that line is the one the driver writes most often.
+  void PrefetchPosted(const GuestMemoryMap& mem, uint16_t n);
   // A hint for a receive queue: prefetches for write the first `bytes` of the buffers of
   // the next n available chains (direct, device-writable descriptors), so the lines are
   // ours by the time frames are copied in: the guest's core last touched them, and a
