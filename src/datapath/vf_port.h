@@ -68,9 +68,12 @@ class VfPort : private vhost_user::RingListener {
     queues_[2 * qp].PrefetchWritable(*mem_, n, bytes);
     queues_[2 * qp].PrefetchUsed(*mem_, n);
   }
-  // Starts loading the descriptors of the next n buffers already known to be posted.
+  // Starts loading the descriptors of the next n buffers already known to be posted and
+  // claims the used-ring lines they will be returned in (no load waits on the guest).
   void PrefetchRxPosted(int qp, uint16_t n) {
-    if (ready_[2 * qp]) queues_[2 * qp].PrefetchPosted(*mem_, n);
+    if (!ready_[2 * qp]) return;
+    queues_[2 * qp].PrefetchPosted(*mem_, n);
+    queues_[2 * qp].PrefetchUsed(*mem_, n);
   }
   // The same for the used entries of n TX chains about to be completed.
   void PrefetchTxUsed(int qp, uint16_t n) {
