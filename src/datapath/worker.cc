@@ -21,6 +21,12 @@ using eswitch::VlanAction;
 
 namespace {
 constexpr int kIdleBurstsBeforeSleep = 256;
+
+// The receiver's queue pair for a frame from the sender's pair qp: the same one, or
+// folded onto the receiver's fewer pairs (the division only then: it is per frame).
+int ReceiveQueueFor(int qp, int receiver_pairs) {
+  return qp < receiver_pairs ? qp : qp % receiver_pairs;
+}
 }  // namespace
 
 uint64_t MonotonicNs() {
@@ -175,7 +181,8 @@ void Worker::Deliver(PortId out, int qp, const Decision& d, const uint8_t* head,
   }
   ok = ok && frame.AppendFrom(rest, copied);
   if (ok && dst)
-    ok = dst->DeliverRx(qp % dst->queue_pairs(), frame) == virtio::RxResult::kDelivered;
+    ok = dst->DeliverRx(ReceiveQueueFor(qp, dst->queue_pairs()), frame) ==
+         virtio::RxResult::kDelivered;
   else if (ok)
     ok = SendHost(*host, frame);
   if (ok)
@@ -233,7 +240,7 @@ bool Worker::SendHost(netdev::HostPort& host, const virtio::FrameView& frame) {
 void Worker::NoteReceiver(PortId out, int qp, uint32_t bytes) {
   VfPort* dst = out.is_vf() ? port(out.vf_index()) : nullptr;
   if (!dst || !dst->connected()) return;  // a host port, or nobody there: nothing to warm
-  const int rx_qp = qp % dst->queue_pairs();
+  const int rx_qp = ReceiveQueueFor(qp, dst->queue_pairs());
   bytes += dst->net_header_len();
   for (size_t k = 0; k < num_receivers_; ++k) {
     Receiver& r = receivers_[k];

@@ -236,8 +236,8 @@ Result<std::shared_ptr<const GuestMemoryMap>> GuestMemoryMap::Map(
   return std::shared_ptr<const GuestMemoryMap>(std::move(map));
 }
 
-uint8_t* GuestMemoryMap::Translate(GuestAddress addr, uint64_t len) const {
-  for (size_t i = 0; i < count_; ++i) {
+uint8_t* GuestMemoryMap::TranslateBeyondFirst(GuestAddress addr, uint64_t len) const {
+  for (size_t i = 1; i < count_; ++i) {
     const MemoryRegion& r = regions_[i];
     uint64_t off;
     if (OffsetIn(r.gpa.value(), r.size, addr.value(), len, &off)) return r.host + off;

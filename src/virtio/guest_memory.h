@@ -86,7 +86,17 @@ class GuestMemoryMap {
 
   // Host pointer for [addr, addr + len) if that range lies inside ONE region, else
   // nullptr. len == 0 asks only that addr itself is mapped.
-  uint8_t* Translate(GuestAddress addr, uint64_t len) const;
+  uint8_t* Translate(GuestAddress addr, uint64_t len) const {
+    // The first region inline: nearly every buffer of a front end lies there (DPDK's one
+    // memory segment, QEMU's RAM below 4 GiB), and this runs several times per frame.
+    // Written without a sum that could wrap: the guest controls addr and len.
+    if (count_ > 0) {
+      const MemoryRegion& r = regions_[0];
+      const uint64_t off = addr.value() - r.gpa.value();
+      if (addr.value() >= r.gpa.value() && off < r.size && len <= r.size - off) return r.host + off;
+    }
+    return TranslateBeyondFirst(addr, len);
+  }
   // Host pointer for addr and, in *contiguous, how many of the len bytes from there are
   // in the same region (a descriptor crossing GPA-adjacent regions is walked piecewise).
   uint8_t* TranslatePrefix(GuestAddress addr, uint64_t len, uint64_t* contiguous) const;
@@ -119,6 +129,7 @@ class GuestMemoryMap {
     size_t length = 0;
   };
   GuestMemoryMap();
+  uint8_t* TranslateBeyondFirst(GuestAddress addr, uint64_t len) const;
   static Status Validate(std::span<const MemoryRegion> regions, bool check_host);
   bool RangeMapped(GuestAddress addr, uint64_t len) const;
 

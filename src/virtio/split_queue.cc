@@ -80,12 +80,6 @@ bool SplitQueue::Break(QueueError error) {
   return false;
 }
 
-bool SplitQueue::Ready(const GuestMemoryMap& mem) {
-  if (!configured_ || broken_) return false;
-  if (mem.generation() == ring_generation_) return true;
-  return ResolveRings(mem);
-}
-
 bool SplitQueue::ResolveRings(const GuestMemoryMap& mem) {
   const uint32_t n = config_.size;
   const uint8_t* desc = mem.Translate(config_.desc, ring::DescTableBytes(n));

@@ -100,7 +100,12 @@ class SplitQueue {
   uint64_t errors(QueueError e) const { return errors_[static_cast<size_t>(e)]; }
 
  private:
-  bool Ready(const GuestMemoryMap& mem);
+  // Configured, not broken, and its ring pointers resolved against this memory map
+  // (inline: every call on the data path starts with it).
+  bool Ready(const GuestMemoryMap& mem) {
+    if (!configured_ || broken_) return false;
+    return mem.generation() == ring_generation_ || ResolveRings(mem);
+  }
   bool ResolveRings(const GuestMemoryMap& mem);
   bool Break(QueueError error);
   bool RefreshAvailIdx();
