@@ -11,7 +11,10 @@
 
 Placement (2 cores): the switch on CPU 0, the front end on CPU 1, for both (DPDK's own
 virtio-user loopback layout). Prints both rates per frame size and softvf/testpmd.
-Usage: bench/vf_to_vf.py [--seconds N] [--sizes 64,1500] [--runs R]
+--queue-size sets the front end's ring size (virtio-user queue_size, 256 by default as in
+DPDK and QEMU): with 1500-byte frames it decides whether the buffers in circulation fit
+in the switch core's cache (bench/RESULTS.md).
+Usage: bench/vf_to_vf.py [--seconds N] [--sizes 64,1500] [--runs R] [--queue-size Q]
 """
 import argparse
 import os
@@ -28,9 +31,13 @@ A, B = '02:00:00:00:00:0a', '02:00:00:00:00:0b'
 CARD = cx6dx_card([{'mac': A}, {'mac': B}])
 
 
+QUEUE_SIZE = [256]  # the front end's ring size, for both switches (--queue-size)
+
+
 def measure(wd, sock0, sock1, size, seconds):
     fe = Testpmd('fe', wd, [sock0, sock1], cpu=1, fwd='io', mac_addr=[A, B],
-                 extra=['--txpkts=%d' % size, '--eth-peer=0,' + B, '--eth-peer=1,' + A])
+                 extra=['--txpkts=%d' % size, '--eth-peer=0,' + B, '--eth-peer=1,' + A],
+                 devargs='queue_size=%d' % QUEUE_SIZE[0])
     try:
         fe.cmd('start tx_first 8')
         fe.wait_port(1, rx=100000)
@@ -82,8 +89,11 @@ def main():
     ap.add_argument('--seconds', type=float, default=5)
     ap.add_argument('--sizes', default='64,1500')
     ap.add_argument('--runs', type=int, default=5)
+    ap.add_argument('--queue-size', type=int, default=256)
     args = ap.parse_args()
-    print('machine: %d cores, %s' % (os.cpu_count(), open('/proc/cpuinfo').read().split('model name')[1].split('\n')[0].strip(': ')))
+    QUEUE_SIZE[0] = args.queue_size
+    print('machine: %d cores, %s' % (os.cpu_count(), open('/proc/cpuinfo').read().split('model name')[1].split('\n')[0].strip(': \t')))
+    print('front end: testpmd io, two virtio-user ports, queue_size=%d' % args.queue_size)
     print('%6s %16s %16s %8s' % ('size', 'softvf pps', 'testpmd pps', 'ratio'))
     for size in [int(s) for s in args.sizes.split(',')]:
         # Interleaved, so a noisy host (this VM shares one) weighs on both alike.

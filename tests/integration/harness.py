@@ -71,18 +71,20 @@ class Testpmd:
     is port 0 and `fwd` (txonly, rxonly...) says what testpmd does with it."""
 
     def __init__(self, name, workdir, socket, cpu, rx_pcap=None, tx_pcap=None, queues=1,
-                 mac_addr=None, fwd='io', extra=(), server=False, wait=True):
+                 mac_addr=None, fwd='io', extra=(), server=False, wait=True, devargs=''):
         """server=True: virtio-user listens on the socket (`server=1`) for softvf to connect
         (a VF attached in client mode); testpmd then blocks in its probe until softvf
-        connects, so pass wait=False, attach, and call ready()."""
+        connects, so pass wait=False, attach, and call ready(). devargs: more virtio-user
+        arguments for every VF port (`queue_size=128`, say)."""
         self.name = name
         # One VF (socket) or several (a list: ports 0, 1, ... in order, with mac_addr a list).
         sockets = socket if isinstance(socket, list) else [socket]
         macs = mac_addr if isinstance(mac_addr, list) else [mac_addr] * len(sockets)
         virtio = []
         for i, (path, m) in enumerate(zip(sockets, macs)):
-            virtio += ['--vdev', 'net_virtio_user%d,path=%s,queues=%d%s%s' % (
-                i, path, queues, ',mac=' + m if m else '', ',server=1' if server else '')]
+            virtio += ['--vdev', 'net_virtio_user%d,path=%s,queues=%d%s%s%s' % (
+                i, path, queues, ',mac=' + m if m else '', ',server=1' if server else '',
+                ',' + devargs if devargs else '')]
         vdevs = []
         if rx_pcap or tx_pcap:  # port 0 = pcap, port 1 = the VF
             pcap_args = (['rx_pcap=' + rx_pcap] if rx_pcap else []) + \
