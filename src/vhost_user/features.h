@@ -18,6 +18,7 @@ inline constexpr int kVirtioRingFIndirectDesc = 28;
 inline constexpr int kVirtioRingFEventIdx = 29;
 inline constexpr int kVhostUserFProtocolFeatures = 30;
 inline constexpr int kVirtioFVersion1 = 32;
+inline constexpr int kVirtioFInOrder = 35;
 
 constexpr uint64_t Bit(int n) {
   return uint64_t{1} << n;
@@ -26,7 +27,7 @@ constexpr uint64_t Bit(int n) {
 inline constexpr uint64_t kOfferedFeatures =
     Bit(kVirtioNetFMtu) | Bit(kVirtioNetFMac) | Bit(kVirtioNetFMrgRxbuf) | Bit(kVirtioNetFStatus) |
     Bit(kVirtioNetFMq) | Bit(kVirtioRingFIndirectDesc) | Bit(kVirtioRingFEventIdx) |
-    Bit(kVhostUserFProtocolFeatures) | Bit(kVirtioFVersion1);
+    Bit(kVhostUserFProtocolFeatures) | Bit(kVirtioFVersion1) | Bit(kVirtioFInOrder);
 
 inline constexpr uint64_t kOfferedProtocolFeatures =
     Bit(kProtocolMq) | Bit(kProtocolReplyAck) | Bit(kProtocolConfig) | Bit(kProtocolStatus);

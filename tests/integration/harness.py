@@ -94,7 +94,9 @@ class Testpmd:
         else:  # port 0 = the VF
             self.vf_port = 0
         vdevs += virtio
+        # virtio init at debug level: the features each port negotiated (features()).
         args = ['stdbuf', '-oL', 'dpdk-testpmd', '--lcores', '0@%d,1@%d' % (cpu, cpu), '--no-pci',
+                '--log-level=pmd.net.virtio.init:debug',
                 '--file-prefix', '%s-%d' % (name, os.getpid()), '--no-huge', '-m', '1024'] + vdevs + \
                ['--', '-i', '--nb-cores=1', '--forward-mode=' + fwd, '--no-flush-rx',
                 '--rxq=%d' % queues, '--txq=%d' % queues] + list(extra)
@@ -102,12 +104,17 @@ class Testpmd:
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.buf = b''
+        self.startup = ''
         if wait:
-            self._until(b'testpmd> ', 60)
+            self.ready()
 
     def ready(self, timeout=60):
         """Waits for the first prompt (after wait=False)."""
-        self._until(b'testpmd> ', timeout)
+        self.startup = self._until(b'testpmd> ', timeout)
+
+    def features(self):
+        """The virtio feature bits each virtio-user port negotiated, in port order."""
+        return [int(x, 16) for x in re.findall(r'features after negotiate = ([0-9a-f]+)', self.startup)]
 
     def _until(self, token, timeout):
         end = time.time() + timeout

@@ -63,8 +63,9 @@ class FrontEnd {
     EXPECT_EQ(h.request, static_cast<uint32_t>(expect));
     EXPECT_EQ(h.flags, kFlagVersion | kFlagReply);
     std::vector<uint8_t> payload(h.size);
-    if (h.size)
+    if (h.size) {
       EXPECT_EQ(recv(fd_, payload.data(), h.size, MSG_WAITALL), static_cast<ssize_t>(h.size));
+    }
     return payload;
   }
   uint64_t ReplyU64(Request expect) {

@@ -220,6 +220,27 @@ TEST_F(RxWriterTest, BufferShorterThanTheHeaderIsReturnedEmpty) {
   EXPECT_EQ(mem_.Read(b + 12, 40), frame_bytes_);
 }
 
+TEST_F(RxWriterTest, BuffersAreUsedInTheOrderTheyWereMadeAvailable) {
+  // softvf offers VIRTIO_F_IN_ORDER (2.7.9.1: the device uses descriptors in the order
+  // they were made available): the paths that give buffers back must keep that order.
+  RxWriter writer(RxConfig{.mergeable = true});
+  uint16_t h[5];
+  OfferBuffer(8, &h[0]);  // shorter than the header: returned empty
+  OfferBuffer(64, &h[1]);
+  OfferBuffer(64, &h[2]);
+  EXPECT_EQ(writer.Write(queue_, map(), Frame(40)), RxResult::kBadBuffer);
+  EXPECT_EQ(writer.Write(queue_, map(), Frame(150)), RxResult::kNoBuffers);  // h1, h2 back
+  OfferBuffer(64, &h[3]);
+  OfferBuffer(128, &h[4]);
+  EXPECT_EQ(writer.Write(queue_, map(), Frame(150)), RxResult::kDelivered);  // h1 h2 h3
+  EXPECT_EQ(writer.Write(queue_, map(), Frame(100)), RxResult::kDelivered);  // h4
+  queue_.PublishUsed(map());
+  ASSERT_EQ(rx_.used_idx(), 5);
+  for (uint16_t i = 0; i < 5; ++i) EXPECT_EQ(rx_.used(i).id, h[i]) << "used entry " << i;
+  EXPECT_EQ(rx_.used(0).len, 0u);
+  EXPECT_EQ(rx_.used(4).len, 112u);
+}
+
 TEST_F(RxWriterTest, BrokenQueue) {
   RxWriter writer(RxConfig{.mergeable = true});
   rx_.Offer(kSize);  // head out of range
