@@ -207,7 +207,13 @@ bool Worker::SendHost(netdev::HostPort& host, const virtio::FrameView& frame) {
                                                     uint8_t* head, uint32_t& copied, Decision& d,
                                                     uint64_t now) {
   const uint32_t len = view.length();
-  copied = view.CopyOut(0, head, len < kHeadCopy ? len : kHeadCopy);
+  const std::span<const virtio::FrameSlice> slices = view.slices();
+  if (!slices.empty() && slices[0].len >= kHeadCopy) {  // the usual frame: one fixed copy
+    std::memcpy(head, slices[0].data, kHeadCopy);
+    copied = kHeadCopy;
+  } else {
+    copied = view.CopyOut(0, head, len < kHeadCopy ? len : kHeadCopy);
+  }
   if (!eswitch::ParseFrame(head, copied, frame_info_)) {
     veb_.CountDrop(in, DropReason::kRunt);
     d.kind = Decision::Kind::kDrop;
