@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "virtio/guest_copy.h"
+
 namespace softvf::virtio {
 
 bool FrameView::Append(const uint8_t* data, uint32_t len) {
@@ -64,7 +66,7 @@ uint32_t FrameCursor::CopyTo(uint8_t* dst, uint32_t cap) {
   while (done < cap && slice_ < slices.size()) {
     const FrameSlice& s = slices[slice_];
     const uint32_t n = std::min(s.len - offset_, cap - done);
-    std::memcpy(dst + done, s.data + offset_, n);
+    CopyIntoGuest(dst + done, s.data + offset_, n);
     done += n;
     offset_ += n;
     if (offset_ == s.len) {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "virtio/guest_copy.h"
+
 namespace softvf::virtio {
 
 RxWriter::RxWriter(RxConfig config) : config_(config) {
@@ -63,7 +65,7 @@ RxResult RxWriter::WriteWhole(SplitQueue& queue, const GuestMemoryMap& mem, cons
     std::memcpy(dst, &h, hdr_len);
   uint8_t* p = dst + hdr_len;
   for (const FrameSlice& sl : frame.slices()) {
-    std::memcpy(p, sl.data, sl.len);
+    CopyIntoGuest(p, sl.data, sl.len);
     p += sl.len;
   }
   queue.PushUsed(mem, first_.head(), hdr_len + frame.length());
