@@ -13,8 +13,9 @@ namespace {
 constexpr size_t kGuard = 64;
 
 TEST(CopyIntoGuestTest, CopiesExactlyTheBytesAtAnyAlignment) {
-  const size_t sizes[] = {0, 1, 12, 63, 64, kRepMovsbMinBytes - 1, kRepMovsbMinBytes,
-                          kRepMovsbMinBytes + 1, 1436, 1500, 4097, 9000};
+  const size_t sizes[] = {
+      0,    1,    12,   63,  64, kRepMovsbMinBytes - 1, kRepMovsbMinBytes, kRepMovsbMinBytes + 1,
+      1436, 1500, 4097, 9000};
   for (size_t n : sizes) {
     for (size_t src_off : {0, 1, 7}) {
       for (size_t dst_off : {0, 3, 12}) {
