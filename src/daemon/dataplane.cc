@@ -270,6 +270,7 @@ nlohmann::json Dataplane::Stats(const Port& port) {
           c["vhost_disconnects"] = ps.disconnects;
           c["vhost_protocol_errors"] = ps.protocol_errors;
           c["vhost_queue_errors"] = ps.queue_errors;
+          c["vhost_tx_bad_buffers"] = ps.tx_bad_buffers;
         }
       }
       s["counters"] = c;

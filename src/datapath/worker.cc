@@ -301,6 +301,7 @@ void Worker::ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now) {
   for (size_t i = 0; i < n; ++i) {
     virtio::FrameView& view = tx_views_[i];
     frames_[i].valid = virtio::ReadTxFrame(chains_[i], src.net_header_len(), nullptr, &view);
+    if (!frames_[i].valid) src.CountTxBadBuffer();
     if (frames_[i].valid && !view.slices().empty()) {
       const uint8_t* p = view.slices()[0].data;
       PrefetchForRead(p);

@@ -356,6 +356,14 @@ std::vector<Attack> Attacks() {
                  });
                }});
 
+  a.push_back({"tx-chain-shorter-than-header", "a TX chain of 8 bytes (the header is 12)", [] {
+                 RingAttack("tx-chain-shorter-than-header", [](Guest& g) {
+                   g.Desc(Guest::kDesc, 0, Guest::kBuffers, 8, 0, 0);
+                   g.AvailEntry(0, 0);
+                   g.AvailIdx(1);
+                 });
+               }});
+
   // ---- memory tables
   a.push_back({"mem-overlap", "two regions overlapping in guest physical space", [] {
                  int f1 = MakeMemfd(1 << 20), f2 = MakeMemfd(1 << 20);
