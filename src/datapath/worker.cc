@@ -301,7 +301,6 @@ void Worker::ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now) {
   for (size_t i = 0; i < n; ++i) {
     virtio::FrameView& view = tx_views_[i];
     frames_[i].valid = virtio::ReadTxFrame(chains_[i], src.net_header_len(), nullptr, &view);
-    if (!frames_[i].valid) src.CountTxBadBuffer();
     if (frames_[i].valid && !view.slices().empty()) {
       const uint8_t* p = view.slices()[0].data;
       PrefetchForRead(p);
@@ -312,7 +311,10 @@ void Worker::ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now) {
   size_t judged = n;
   num_receivers_ = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!frames_[i].valid) continue;
+    if (!frames_[i].valid) {  // returned used, unsent; counted here, once: not rewound
+      src.CountTxBadBuffer();
+      continue;
+    }
     if (!veb_.MayTransmit(in, tx_views_[i].length(), now)) {
       src.RewindTx(qp, static_cast<uint16_t>(n - i));
       judged = i;
