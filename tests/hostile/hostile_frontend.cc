@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "vhost_rig.h"
 #include "vhost_user/features.h"
 #include "vhost_user/message.h"
 #include "virtio/ring_layout.h"
@@ -84,34 +85,12 @@ class Conn {
 
   // Sends bytes with fds; false if the daemon already closed the connection.
   bool SendRaw(const void* data, size_t len, const std::vector<int>& fds = {}) {
-    iovec iov{const_cast<void*>(data), len};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    std::vector<char> control(CMSG_SPACE(sizeof(int) * (fds.empty() ? 1 : fds.size())));
-    if (!fds.empty()) {
-      mh.msg_control = control.data();
-      mh.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-      cmsghdr* c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-      std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    ssize_t n;
-    do {
-      n = sendmsg(fd_, &mh, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n == static_cast<ssize_t>(len);
+    return softvf::testing::SendBytes(fd_, data, len, fds);
   }
   // header_size: what the header claims (default: the payload's true size).
   bool Send(uint32_t request, const void* payload, uint32_t size, const std::vector<int>& fds = {},
             uint32_t flags = kFlagVersion, std::optional<uint32_t> header_size = std::nullopt) {
-    Header h{request, flags, header_size.value_or(size)};
-    std::vector<uint8_t> buf(sizeof h + size);
-    std::memcpy(buf.data(), &h, sizeof h);
-    if (size) std::memcpy(buf.data() + sizeof h, payload, size);
-    return SendRaw(buf.data(), buf.size(), fds);
+    return softvf::testing::SendMessage(fd_, request, payload, size, fds, flags, header_size);
   }
   bool Send(Request r, const void* payload, uint32_t size, const std::vector<int>& fds = {},
             uint32_t flags = kFlagVersion) {

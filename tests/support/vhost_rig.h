@@ -11,7 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,43 @@
 #include "virtio/ring_layout.h"
 
 namespace softvf::testing {
+
+// Writes `len` bytes and passes `fds` with them (SCM_RIGHTS), as one sendmsg; true when
+// all of it went out (false once the other side has closed). Any number of fds: the
+// hostile front end sends more than the protocol allows.
+inline bool SendBytes(int fd, const void* data, size_t len, const std::vector<int>& fds = {}) {
+  iovec iov{const_cast<void*>(data), len};
+  msghdr mh{};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * (fds.empty() ? 1 : fds.size())));
+  if (!fds.empty()) {
+    mh.msg_control = control.data();
+    mh.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(len);
+}
+
+// One vhost-user message: the header (claiming `header_size` bytes, by default the
+// payload's), the payload and its fds.
+inline bool SendMessage(int fd, uint32_t request, const void* payload, uint32_t size,
+                        const std::vector<int>& fds = {}, uint32_t flags = vhost_user::kFlagVersion,
+                        std::optional<uint32_t> header_size = std::nullopt) {
+  vhost_user::Header h{request, flags, header_size.value_or(size)};
+  std::vector<uint8_t> buf(sizeof h + size);
+  std::memcpy(buf.data(), &h, sizeof h);
+  if (size) std::memcpy(buf.data() + sizeof h, payload, size);
+  return SendBytes(fd, buf.data(), buf.size(), fds);
+}
 
 struct SharedMemory {
   explicit SharedMemory(uint64_t bytes) : size(bytes) {
@@ -141,25 +180,8 @@ class FrontEnd {
     return eventfds_.back();
   }
   void Send(vhost_user::Request r, const void* payload, uint32_t size, int fd = -1) {
-    vhost_user::Header h{static_cast<uint32_t>(r), vhost_user::kFlagVersion, size};
-    std::vector<uint8_t> buf(sizeof h + size);
-    std::memcpy(buf.data(), &h, sizeof h);
-    if (size) std::memcpy(buf.data() + sizeof h, payload, size);
-    iovec iov{buf.data(), buf.size()};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (fd >= 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    ok_ = ok_ && sendmsg(fd_, &msg, 0) == static_cast<ssize_t>(buf.size());
+    ok_ = ok_ && SendMessage(fd_, static_cast<uint32_t>(r), payload, size,
+                             fd >= 0 ? std::vector<int>{fd} : std::vector<int>{});
   }
 
   const SharedMemory& mem_;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "vhost_rig.h"
 #include "vhost_user/connection.h"
 #include "vhost_user/message.h"
 
@@ -28,25 +29,8 @@ class FrontEnd {
 
   void Send(Request r, const void* payload, uint32_t size, std::vector<int> fds = {},
             uint32_t flags = kFlagVersion) {
-    Header h{static_cast<uint32_t>(r), flags, size};
-    std::vector<uint8_t> buf(sizeof h + size);
-    std::memcpy(buf.data(), &h, sizeof h);
-    if (size) std::memcpy(buf.data() + sizeof h, payload, size);
-    iovec iov{buf.data(), buf.size()};
-    msghdr mh{};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
-    if (!fds.empty()) {
-      mh.msg_control = control;
-      mh.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-      cmsghdr* c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-      std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    ASSERT_EQ(sendmsg(fd_, &mh, MSG_NOSIGNAL), static_cast<ssize_t>(buf.size()));
+    ASSERT_TRUE(
+        ::softvf::testing::SendMessage(fd_, static_cast<uint32_t>(r), payload, size, fds, flags));
   }
   void SendU64(Request r, uint64_t v, std::vector<int> fds = {}, uint32_t flags = kFlagVersion) {
     Send(r, &v, sizeof v, std::move(fds), flags);
