@@ -28,6 +28,7 @@ extern const bool kCpuHasErms;
 // VF-to-VF rate (bench/RESULTS.md). Short copies keep memcpy: rep movsb's start-up would dominate.
 // Under AddressSanitizer it stays memcpy, which ASan checks (it cannot see into asm).
 inline void CopyIntoGuest(uint8_t* dst, const uint8_t* src, size_t n) {
+  if (n == 0) return;  // nothing, whatever the pointers (memcpy's may not be null)
 #if defined(__x86_64__) && !defined(SOFTVF_ASAN)
   if (n >= kRepMovsbMinBytes && kCpuHasErms) {
     asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
