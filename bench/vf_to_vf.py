@@ -31,13 +31,10 @@ A, B = '02:00:00:00:00:0a', '02:00:00:00:00:0b'
 CARD = cx6dx_card([{'mac': A}, {'mac': B}])
 
 
-QUEUE_SIZE = [256]  # the front end's ring size, for both switches (--queue-size)
-
-
-def measure(wd, sock0, sock1, size, seconds):
+def measure(wd, sock0, sock1, size, seconds, queue_size):
     fe = Testpmd('fe', wd, [sock0, sock1], cpu=1, fwd='io', mac_addr=[A, B],
                  extra=['--txpkts=%d' % size, '--eth-peer=0,' + B, '--eth-peer=1,' + A],
-                 devargs='queue_size=%d' % QUEUE_SIZE[0])
+                 devargs='queue_size=%d' % queue_size)
     try:
         fe.cmd('start tx_first 8')
         fe.wait_port(1, rx=100000)
@@ -49,19 +46,19 @@ def measure(wd, sock0, sock1, size, seconds):
         fe.quit()
 
 
-def run_softvf(size, seconds):
+def run_softvf(size, seconds, queue_size=256):
     wd = workdir()
     os.environ.setdefault('SOFTVF', os.path.join(os.path.dirname(__file__), '..', 'build', 'bin', 'softvf'))
     sv = Softvf(wd, CARD, pin_cpu=0)
     try:
         for vf in (0, 1):
             sv.cli('attach', 'pf0', 'vf', str(vf), 'vhost-user', '%s/vf%d.sock' % (wd, vf))
-        return measure(wd, wd + '/vf0.sock', wd + '/vf1.sock', size, seconds)
+        return measure(wd, wd + '/vf0.sock', wd + '/vf1.sock', size, seconds, queue_size)
     finally:
         sv.stop()
 
 
-def run_testpmd_switch(size, seconds):
+def run_testpmd_switch(size, seconds, queue_size=256):
     wd = workdir()
     s0, s1 = wd + '/vh0.sock', wd + '/vh1.sock'
     sw = subprocess.Popen(['dpdk-testpmd', '--lcores', '0@0,1@0', '--no-pci', '--file-prefix', 'sw',
@@ -78,7 +75,7 @@ def run_testpmd_switch(size, seconds):
             if time.time() > deadline or sw.poll() is not None:
                 raise RuntimeError('testpmd vhost switch did not come up')
             time.sleep(0.05)
-        return measure(wd, s0, s1, size, seconds)
+        return measure(wd, s0, s1, size, seconds, queue_size)
     finally:
         sw.terminate()
         sw.wait(30)
@@ -91,7 +88,6 @@ def main():
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--queue-size', type=int, default=256)
     args = ap.parse_args()
-    QUEUE_SIZE[0] = args.queue_size
     print('machine: %d cores, %s' % (os.cpu_count(), open('/proc/cpuinfo').read().split('model name')[1].split('\n')[0].strip(': \t')))
     print('front end: testpmd io, two virtio-user ports, queue_size=%d' % args.queue_size)
     print('%6s %16s %16s %8s' % ('size', 'softvf pps', 'testpmd pps', 'ratio'))
@@ -99,8 +95,8 @@ def main():
         # Interleaved, so a noisy host (this VM shares one) weighs on both alike.
         sv, tp = [], []
         for _ in range(args.runs):
-            sv.append(run_softvf(size, args.seconds))
-            tp.append(run_testpmd_switch(size, args.seconds))
+            sv.append(run_softvf(size, args.seconds, args.queue_size))
+            tp.append(run_testpmd_switch(size, args.seconds, args.queue_size))
         s, t = statistics.median(sv), statistics.median(tp)
         print('%6d %16d %16d %8.2f   (runs: softvf %s, testpmd %s)' % (size, s, t, s / t if t else 0, sv, tp))
 

@@ -18,16 +18,6 @@
 namespace softvf::virtio {
 namespace {
 
-// Offset of addr inside [base, base + size) when [addr, addr + len) fits, written without
-// any sum that could wrap: the guest controls addr and len.
-bool OffsetIn(uint64_t base, uint64_t size, uint64_t addr, uint64_t len, uint64_t* offset) {
-  if (addr < base) return false;
-  const uint64_t off = addr - base;
-  if (off >= size || len > size - off) return false;
-  *offset = off;
-  return true;
-}
-
 bool Wraps(uint64_t start, uint64_t size) {
   return start + size < start;
 }

@@ -89,12 +89,9 @@ class GuestMemoryMap {
   uint8_t* Translate(GuestAddress addr, uint64_t len) const {
     // The first region inline: nearly every buffer of a front end lies there (DPDK's one
     // memory segment, QEMU's RAM below 4 GiB), and this runs several times per frame.
-    // Written without a sum that could wrap: the guest controls addr and len.
-    if (count_ > 0) {
-      const MemoryRegion& r = regions_[0];
-      const uint64_t off = addr.value() - r.gpa.value();
-      if (addr.value() >= r.gpa.value() && off < r.size && len <= r.size - off) return r.host + off;
-    }
+    uint64_t off;
+    if (count_ > 0 && OffsetIn(regions_[0].gpa.value(), regions_[0].size, addr.value(), len, &off))
+      return regions_[0].host + off;
     return TranslateBeyondFirst(addr, len);
   }
   // Host pointer for addr and, in *contiguous, how many of the len bytes from there are
@@ -129,6 +126,16 @@ class GuestMemoryMap {
     size_t length = 0;
   };
   GuestMemoryMap();
+  // Offset of addr inside [base, base + size) when [addr, addr + len) fits, written
+  // without any sum that could wrap: the guest controls addr and len.
+  static bool OffsetIn(uint64_t base, uint64_t size, uint64_t addr, uint64_t len,
+                       uint64_t* offset) {
+    if (addr < base) return false;
+    const uint64_t off = addr - base;
+    if (off >= size || len > size - off) return false;
+    *offset = off;
+    return true;
+  }
   uint8_t* TranslateBeyondFirst(GuestAddress addr, uint64_t len) const;
   static Status Validate(std::span<const MemoryRegion> regions, bool check_host);
   bool RangeMapped(GuestAddress addr, uint64_t len) const;

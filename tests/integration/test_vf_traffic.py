@@ -184,7 +184,6 @@ class VfTraffic(unittest.TestCase):
         xstats = rx.cmd('show port xstats 0')
         tx.cmd('stop')
         per_queue = {}
-        import re
         for q in (0, 1):
             m = re.search(r'rx_q%d_good_packets:\s+(\d+)' % q, xstats)
             per_queue[q] = int(m.group(1)) if m else 0
