@@ -16,6 +16,7 @@
 
 #include "datapath/worker.h"
 #include "eswitch/policy.h"
+#include "temp_dir.h"
 #include "vhost_rig.h"
 #include "virtio/features.h"
 #include "virtio/ring_layout.h"
@@ -69,8 +70,8 @@ void BM_ForwardVfToVf(benchmark::State& state) {
   for (uint32_t i = 0; i < kRingSize; ++i) rx1.Offer(static_cast<uint16_t>(i));
   rx1.Publish();
 
-  char dir[] = "/tmp/softvf-bench-XXXXXX";
-  if (!mkdtemp(dir)) return state.SkipWithError("mkdtemp");
+  const testing::TempDir dir("softvf-bench");  // outlives the worker and its sockets
+  if (dir.path().empty()) return state.SkipWithError("mkdtemp");
   eswitch::Veb::Options options;
   // As the daemon sizes it from the profile (cx6dx, the system bench's card): with the
   // default of 0 no source is ever held and every frame would sweep the table instead.
@@ -82,7 +83,7 @@ void BM_ForwardVfToVf(benchmark::State& state) {
   DriverRing* rings[2][2] = {{&rx0, &tx0}, {&rx1, &tx1}};
   const uint64_t features = (1ull << virtio::kFVersion1) | (1ull << virtio::kNetFMrgRxbuf);
   for (uint16_t vf = 0; vf < 2; ++vf) {
-    std::string path = std::string(dir) + "/vf" + std::to_string(vf) + ".sock";
+    std::string path = dir.File("vf" + std::to_string(vf) + ".sock");
     auto port = std::make_unique<VfPort>(path, vhost_user::Mode::kServer, bo);
     if (!port->Open().ok() || !worker.Attach(vf, std::move(port)).ok())
       return state.SkipWithError("attach");
@@ -112,8 +113,6 @@ void BM_ForwardVfToVf(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(frames) * frame_len);
   fes.clear();
   for (uint16_t vf = 0; vf < 2; ++vf) worker.Detach(vf);
-  std::string cmd = std::string("rm -rf ") + dir;
-  if (std::system(cmd.c_str()) != 0) state.SkipWithError("cleanup");
 }
 BENCHMARK(BM_ForwardVfToVf)->Arg(64)->Arg(1500);
 

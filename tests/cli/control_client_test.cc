@@ -14,17 +14,15 @@
 #include <thread>
 
 #include "control/client.h"
+#include "temp_dir.h"
 
 namespace softvf::control {
 namespace {
 
 class StandInDaemon {
  public:
-  StandInDaemon() {
-    char dir[] = "/tmp/softvf-client-XXXXXX";
-    EXPECT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    path_ = dir_ + "/control.sock";
+  StandInDaemon() : path_(dir_.File("control.sock")) {
+    EXPECT_FALSE(dir_.path().empty());
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -35,8 +33,6 @@ class StandInDaemon {
   ~StandInDaemon() {
     if (thread_.joinable()) thread_.join();
     close(listen_fd_);
-    unlink(path_.c_str());
-    rmdir(dir_.c_str());
   }
 
   // Serves one request: reads it, answers `reply`, then holds the connection open for a
@@ -71,7 +67,8 @@ class StandInDaemon {
   }
 
  private:
-  std::string dir_, path_;
+  softvf::testing::TempDir dir_{"softvf-client"};
+  std::string path_;
   int listen_fd_ = -1;
   std::thread thread_;
   std::atomic<bool> closed_{false};

@@ -6,13 +6,13 @@
 #include "datapath/worker.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "eswitch/policy.h"
+#include "temp_dir.h"
 #include "vhost_rig.h"
 #include "virtio/features.h"
 
@@ -48,13 +48,12 @@ class WorkerTest : public ::testing::Test {
     // The buckets start full at construction: bursts at t0 find exactly that credit.
     t0_ = MonotonicNs();
     worker_ = std::make_unique<Worker>(*table, options);
-    ASSERT_NE(mkdtemp(dir_), nullptr);
-    dir_made_ = true;
+    ASSERT_FALSE(dir_.path().empty());
     SharedMemory* mems[2] = {&mem0_, &mem1_};
     DriverRing* rings[2][2] = {{&rx0_, &tx0_}, {&rx1_, &tx1_}};
     const uint64_t features = (1ull << virtio::kFVersion1) | (1ull << virtio::kNetFMrgRxbuf);
     for (uint16_t vf = 0; vf < 2; ++vf) {
-      const std::string path = std::string(dir_) + "/vf" + std::to_string(vf) + ".sock";
+      const std::string path = dir_.File("vf" + std::to_string(vf) + ".sock");
       auto port =
           std::make_unique<VfPort>(path, vhost_user::Mode::kServer, vhost_user::BackendOptions{});
       ASSERT_TRUE(port->Open().ok());
@@ -75,10 +74,6 @@ class WorkerTest : public ::testing::Test {
     if (worker_)
       for (uint16_t vf = 0; vf < 2; ++vf) worker_->Detach(vf);
     worker_.reset();
-    if (dir_made_) {
-      const std::string cmd = std::string("rm -rf ") + dir_;
-      EXPECT_EQ(std::system(cmd.c_str()), 0);
-    }
   }
 
   // Posts a frame A -> B of kFrame bytes (payload from `seed`) as TX chain `desc`.
@@ -125,8 +120,7 @@ class WorkerTest : public ::testing::Test {
       tx0_{mem0_.base, kRing, 64 << 10, 2 << 20, kBuf};
   DriverRing rx1_{mem1_.base, kRing, 0, 1 << 20, kBuf},
       tx1_{mem1_.base, kRing, 64 << 10, 2 << 20, kBuf};
-  char dir_[32] = "/tmp/softvf-worker-XXXXXX";
-  bool dir_made_ = false;
+  testing::TempDir dir_{"softvf-worker"};
   uint64_t t0_ = 0;
   std::unique_ptr<Worker> worker_;
   std::vector<std::unique_ptr<FrontEnd>> fes_;

@@ -17,6 +17,7 @@
 #include "config/embedded.h"
 #include "config/profile_loader.h"
 #include "sriov/sysfs.h"
+#include "temp_dir.h"
 
 namespace softvf {
 namespace {
@@ -390,28 +391,8 @@ TEST(SaveCard, Ixgbe82599OnTheRootBusRoundTrip) {
   EXPECT_EQ(vf1.mac.ToString(), "02:00:00:00:00:01");
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "softvf-card-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data())) path_ = buf.data();
-  }
-  ~TempDir() {
-    if (!path_.empty()) std::system(("rm -rf '" + path_ + "'").c_str());
-  }
-  const std::string& path() const { return path_; }
-  void Write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ + "/" + name) << text;
-  }
-
- private:
-  std::string path_;
-};
-
 TEST(SaveCard, ProfileFilesStayProfileFiles) {
-  TempDir dir;
+  softvf::testing::TempDir dir("softvf-card");
   ASSERT_FALSE(dir.path().empty());
   std::string profile;
   for (const config::EmbeddedFile& f : config::EmbeddedProfiles())

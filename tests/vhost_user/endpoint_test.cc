@@ -10,14 +10,22 @@
 #include <cstring>
 #include <string>
 
+#include "temp_dir.h"
+
 namespace softvf::vhost_user {
 namespace {
 
-std::string TempPath(const char* name) {
-  char dir[] = "/tmp/softvf-ep-XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  return std::string(dir) + "/" + name;
-}
+// A path in a directory of the test's own, removed when the test ends.
+class EndpointTest : public ::testing::Test {
+ protected:
+  std::string TempPath(const char* name) {
+    EXPECT_FALSE(dir_.path().empty());
+    return dir_.File(name);
+  }
+
+ private:
+  softvf::testing::TempDir dir_{"softvf-ep"};
+};
 
 int ConnectTo(const std::string& path) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -31,7 +39,7 @@ int ConnectTo(const std::string& path) {
   return fd;
 }
 
-TEST(Endpoint, ServerAcceptsAFrontEnd) {
+TEST_F(EndpointTest, ServerAcceptsAFrontEnd) {
   std::string path = TempPath("vf0.sock");
   Endpoint ep(path, Mode::kServer);
   ASSERT_TRUE(ep.Open().ok());
@@ -44,7 +52,7 @@ TEST(Endpoint, ServerAcceptsAFrontEnd) {
   close(fe);
 }
 
-TEST(Endpoint, StaleSocketFileIsReplacedLiveOneIsRefused) {
+TEST_F(EndpointTest, StaleSocketFileIsReplacedLiveOneIsRefused) {
   std::string path = TempPath("vf0.sock");
   {
     Endpoint old(path, Mode::kServer);
@@ -65,7 +73,7 @@ TEST(Endpoint, StaleSocketFileIsReplacedLiveOneIsRefused) {
   EXPECT_TRUE(fresh.Open().ok());
 }
 
-TEST(Endpoint, ServerRefusesAPathThatIsNotASocket) {
+TEST_F(EndpointTest, ServerRefusesAPathThatIsNotASocket) {
   std::string path = TempPath("file");
   FILE* f = std::fopen(path.c_str(), "w");
   std::fclose(f);
@@ -73,7 +81,7 @@ TEST(Endpoint, ServerRefusesAPathThatIsNotASocket) {
   EXPECT_EQ(ep.Open().errnum(), EEXIST);
 }
 
-TEST(Endpoint, ClientRetriesUntilTheFrontEndListens) {
+TEST_F(EndpointTest, ClientRetriesUntilTheFrontEndListens) {
   std::string path = TempPath("qemu.sock");
   Endpoint client(path, Mode::kClient);
   ASSERT_TRUE(client.Open().ok());
