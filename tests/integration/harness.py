@@ -5,6 +5,7 @@ printf output is block-buffered on a pipe while its prompt is not), frames go in
 through DPDK's pcap PMD, and pcap files are read and written here. Every wait is for an
 observable condition (a prompt, a counter) with a deadline, never a fixed sleep.
 """
+import atexit
 import json
 import os
 import re
@@ -301,4 +302,9 @@ def have_testpmd():
 
 
 def workdir():
-    return tempfile.mkdtemp(prefix='softvf-it-')
+    """A fresh directory for one daemon's or testpmd's sockets and logs, removed when the
+    test process exits (SOFTVF_KEEP_WORKDIRS=1 keeps them to read the logs)."""
+    path = tempfile.mkdtemp(prefix='softvf-it-')
+    if os.environ.get('SOFTVF_KEEP_WORKDIRS') != '1':
+        atexit.register(shutil.rmtree, path, True)
+    return path
