@@ -2,7 +2,12 @@
 
 The PF's link is 100 Mbit/s (a profile file derived from the ConnectX-6 Dx). VF 0 (served
 first by the switch) has no guarantee, VF 1 has min_tx_rate 60; both offer far more than
-the link. VF 1 must get its 60 Mbit/s, and the two together the link's 100.
+the link. VF 1 must get at least its 60 Mbit/s, and the two together the link's 100.
+
+The 40 Mbit/s beyond the guarantee go first come, first served (eswitch/veb.h), so how
+they split depends on when each sender's frames reach the switch: on one machine VF 1 got
+59.5 and VF 0 the rest, on another VF 1 66 and VF 0 28. The test holds what is promised:
+VF 1's guarantee (a lower bound, not a cap), the link's total, and VF 0 not starved.
 """
 import json
 import os
@@ -29,7 +34,8 @@ def admitted_bytes(sv):
 class MinRate(unittest.TestCase):
     def test_guarantee_holds_under_contention(self):
         wd = workdir()
-        profile = open(os.path.join(REPO, 'profiles', 'cx6dx.toml')).read()
+        with open(os.path.join(REPO, 'profiles', 'cx6dx.toml')) as f:
+            profile = f.read()
         profile = profile.replace('link_speed_mbps = 100000', 'link_speed_mbps = 100')
         self.assertIn('link_speed_mbps = 100\n', profile)
         with open(wd + '/cx6dx-100m.toml', 'w') as f:
@@ -52,8 +58,9 @@ class MinRate(unittest.TestCase):
                   % (rate[0], rate[1]))
             drops = json.loads(sv.cli('--json', 'stats', 'pf0').stdout)[0]['vfs'][0]['counters']
             self.assertGreater(drops['drop_oversubscribed'], 0)
-            self.assertAlmostEqual(rate[1], 60, delta=6)
-            self.assertAlmostEqual(rate[0] + rate[1], 100, delta=10)
+            self.assertGreaterEqual(rate[1], 60 * 0.9)  # the guarantee
+            self.assertAlmostEqual(rate[0] + rate[1], 100, delta=10)  # the link
+            self.assertGreaterEqual(rate[0], 10)  # served first, it wins part of the rest
         finally:
             if pmd:
                 pmd.quit()
