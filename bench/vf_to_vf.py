@@ -14,6 +14,10 @@ virtio-user loopback layout). Prints both rates per frame size and softvf/testpm
 --queue-size sets the front end's ring size (virtio-user queue_size, 256 by default as in
 DPDK and QEMU): with 1500-byte frames it decides whether the buffers in circulation fit
 in the switch core's cache (bench/RESULTS.md).
+Before each pair it runs build/bin/softvf_core_to_core (if built): the time one cache line
+takes between CPU 0 and CPU 1. A VM's host may place the two vCPUs near or far from run
+to run, and every frame's descriptors, ring entries and buffers cross once, so each
+pair's line shows it.
 Usage: bench/vf_to_vf.py [--seconds N] [--sizes 64,1500] [--runs R] [--queue-size Q]
 """
 import argparse
@@ -81,6 +85,13 @@ def run_testpmd_switch(size, seconds, queue_size=256):
         sw.wait(30)
 
 
+def core_to_core_ns():
+    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'build', 'bin', 'softvf_core_to_core')
+    if not os.path.exists(probe):
+        return None
+    return int(subprocess.run([probe, '0', '1'], capture_output=True, text=True, check=True).stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--seconds', type=float, default=5)
@@ -94,11 +105,15 @@ def main():
     for size in [int(s) for s in args.sizes.split(',')]:
         # Interleaved, so a noisy host (this VM shares one) weighs on both alike.
         sv, tp = [], []
-        for _ in range(args.runs):
+        for run in range(args.runs):
+            line_ns = core_to_core_ns()
             sv.append(run_softvf(size, args.seconds, args.queue_size))
             tp.append(run_testpmd_switch(size, args.seconds, args.queue_size))
+            print('  run %d: %d B softvf %.2f Mpps, testpmd %.2f Mpps, ratio %.2f, core-to-core line %s ns'
+                  % (run + 1, size, sv[-1] / 1e6, tp[-1] / 1e6, sv[-1] / tp[-1] if tp[-1] else 0,
+                     line_ns if line_ns is not None else '?'), flush=True)
         s, t = statistics.median(sv), statistics.median(tp)
-        print('%6d %16d %16d %8.2f   (runs: softvf %s, testpmd %s)' % (size, s, t, s / t if t else 0, sv, tp))
+        print('%6d %16d %16d %8.2f   (medians of %d interleaved runs)' % (size, s, t, s / t if t else 0, args.runs), flush=True)
 
 
 if __name__ == '__main__':
