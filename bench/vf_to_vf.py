@@ -29,7 +29,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-from harness import Softvf, Testpmd, cx6dx_card, workdir  # noqa: E402
+from harness import REPO, Softvf, Testpmd, cx6dx_card, workdir  # noqa: E402
 
 A, B = '02:00:00:00:00:0a', '02:00:00:00:00:0b'
 CARD = cx6dx_card([{'mac': A}, {'mac': B}])
@@ -52,7 +52,7 @@ def measure(wd, sock0, sock1, size, seconds, queue_size):
 
 def run_softvf(size, seconds, queue_size=256):
     wd = workdir()
-    os.environ.setdefault('SOFTVF', os.path.join(os.path.dirname(__file__), '..', 'build', 'bin', 'softvf'))
+    os.environ.setdefault('SOFTVF', os.path.join(REPO, 'build', 'bin', 'softvf'))
     sv = Softvf(wd, CARD, pin_cpu=0)
     try:
         for vf in (0, 1):
@@ -86,7 +86,7 @@ def run_testpmd_switch(size, seconds, queue_size=256):
 
 
 def core_to_core_ns():
-    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'build', 'bin', 'softvf_core_to_core')
+    probe = os.path.join(REPO, 'build', 'bin', 'softvf_core_to_core')
     if not os.path.exists(probe):
         return None
     return int(subprocess.run([probe, '0', '1'], capture_output=True, text=True, check=True).stdout)
