@@ -65,7 +65,7 @@ class VfPort : private vhost_user::RingListener {
   // (their first `bytes`) for writing.
   void PrefetchRx(int qp, uint16_t n, uint32_t bytes) {
     if (!ready_[2 * qp]) return;
-    queues_[2 * qp].PrefetchWritable(*mem_, n, bytes);
+    queues_[2 * qp].PrefetchWritable(*mem_, n, header_len_, bytes);
     queues_[2 * qp].PrefetchUsed(*mem_, n);
   }
   // Starts loading the descriptors of the next n buffers already known to be posted and

@@ -31,6 +31,20 @@ RxResult RxWriter::Drop(RxResult why) {
   return why;
 }
 
+// Writes the header only if the buffer does not hold it already, as DPDK's vhost and
+// virtio PMD do (ASSIGN_UNLESS_EQUAL). A driver recycles its receive buffers, and the
+// header of the last frame in one (or the one its own transmit path left there) is nearly
+// always the same: comparing needs the line only shared, so it stays in the driver's core
+// too, where storing would pull it over for ownership and make the driver miss on it when
+// it reads the header. Reading a posted buffer is safe: it is the guest's, mapped and
+// bounds-checked like the store; what a driver writes to it meanwhile is its own business.
+namespace {
+[[gnu::always_inline]] inline void StoreHeader(uint8_t* dst, const VirtioNetHeader& h,
+                                               uint32_t len) {
+  if (std::memcmp(dst, &h, len) != 0) std::memcpy(dst, &h, len);
+}
+}  // namespace
+
 // Pours frame bytes into the chain's writable segments from offset on; returns how many.
 uint32_t RxWriter::Fill(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor) {
   uint32_t written = 0;
@@ -59,10 +73,10 @@ RxResult RxWriter::WriteWhole(SplitQueue& queue, const GuestMemoryMap& mem, cons
   uint8_t* dst = first_.writable()[0].host;
   VirtioNetHeader h = header;
   SetNumBuffers(h, 1);
-  if (hdr_len == kNetHeaderLen)  // a fixed-size copy the compiler inlines
-    std::memcpy(dst, &h, kNetHeaderLen);
+  if (hdr_len == kNetHeaderLen)  // fixed sizes the compiler inlines
+    StoreHeader(dst, h, kNetHeaderLen);
   else
-    std::memcpy(dst, &h, hdr_len);
+    StoreHeader(dst, h, kLegacyNetHeaderLen);
   uint8_t* p = dst + hdr_len;
   for (const FrameSlice& sl : frame.slices()) {
     CopyIntoGuest(p, sl.data, sl.len);

@@ -168,7 +168,8 @@ void SplitQueue::PrefetchPosted(const GuestMemoryMap& mem, uint16_t n) {
   }
 }
 
-void SplitQueue::PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_t bytes) {
+void SplitQueue::PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_t header,
+                                  uint32_t bytes) {
   if (!Ready(mem) || bytes == 0) return;
   if (last_avail_idx_ == shadow_avail_idx_ && !RefreshAvailIdx()) return;
   uint16_t avail = static_cast<uint16_t>(shadow_avail_idx_ - last_avail_idx_);
@@ -184,9 +185,15 @@ void SplitQueue::PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_
     const uint32_t len = d.len < bytes ? d.len : bytes;
     const uint8_t* p = mem.Translate(GuestAddress(d.addr), len);
     if (p == nullptr) continue;
-    // Every line the first `len` bytes touch, the last one included.
-    const auto first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
-    const auto last = reinterpret_cast<uintptr_t>(p + len - 1) & ~uintptr_t{63};
+    // Every line the first `len` bytes touch, the last one included; a line that holds
+    // only header bytes is read (RxWriter compares before it stores the header).
+    const auto start = reinterpret_cast<uintptr_t>(p);
+    auto first = start & ~uintptr_t{63};
+    const auto last = (start + len - 1) & ~uintptr_t{63};
+    if (header < len && first != ((start + header) & ~uintptr_t{63})) {
+      PrefetchForRead(reinterpret_cast<const void*>(first));
+      first += 64;
+    }
     for (uintptr_t line = first; line <= last; line += 64)
       PrefetchForWrite(reinterpret_cast<const void*>(line));
   }

@@ -62,7 +62,9 @@ class SplitQueue {
   // the next n available chains (direct, device-writable descriptors), so the lines are
   // ours by the time frames are copied in: the guest's core last touched them, and a
   // store that has to wait for such a line holds up every later store of the burst.
-  void PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_t bytes);
+  // The first `header` bytes are the virtio-net header, mostly compared, not stored: a
+  // line holding nothing else is loaded shared.
+  void PrefetchWritable(const GuestMemoryMap& mem, uint16_t n, uint32_t header, uint32_t bytes);
   // A hint: prefetches for write the used-ring lines the next n PushUsed calls will
   // store to (the driver reads them, so they sit in its core's cache).
   void PrefetchUsed(const GuestMemoryMap& mem, uint16_t n);

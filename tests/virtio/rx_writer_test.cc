@@ -4,6 +4,7 @@
 #include "virtio/rx_writer.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstring>
 #include <numeric>
@@ -297,6 +298,52 @@ TEST_F(RxWriterTest, LegacyTenByteHeader) {
   queue_.PublishUsed(map());
   EXPECT_EQ(rx_.used(0).len, 60u);
   EXPECT_EQ(mem_.Read(b + 10, 50), frame_bytes_);
+}
+
+// A recycled buffer holds the last frame's header, and RxWriter compares before it
+// stores (rx_writer.cc, StoreHeader): a stale header must still be replaced in full.
+TEST_F(RxWriterTest, AStaleHeaderInARecycledBufferIsReplaced) {
+  for (uint32_t hdr_len : {kNetHeaderLen, kLegacyNetHeaderLen}) {
+    SCOPED_TRACE(hdr_len);
+    RxWriter writer(RxConfig{.mergeable = false, .header_len = hdr_len});
+    const uint64_t b = OfferBuffer(128);
+    VirtioNetHeader stale;
+    stale.flags = kNetHdrFNeedsCsum;
+    stale.gso_type = kNetHdrGsoTcpV6;
+    stale.hdr_len = Le16(54);
+    stale.gso_size = Le16(1440);
+    stale.csum_start = Le16(34);
+    stale.csum_offset = Le16(16);
+    SetNumBuffers(stale, 3);
+    mem_.Write(b, &stale, sizeof(stale));
+    ASSERT_EQ(writer.Write(queue_, map(), Frame(50)), RxResult::kDelivered);
+    VirtioNetHeader want;
+    SetNumBuffers(want, 1);
+    std::vector<uint8_t> expected(hdr_len);
+    std::memcpy(expected.data(), &want, hdr_len);
+    EXPECT_EQ(mem_.Read(b, hdr_len), expected);
+    EXPECT_EQ(mem_.Read(b + hdr_len, 50), frame_bytes_);
+  }
+}
+
+// ... and a header the buffer already holds is not stored at all, so its line can stay
+// shared with the driver's core. Shown with the header alone on a read-only page: a store
+// there would fault the test.
+TEST_F(RxWriterTest, AHeaderTheBufferAlreadyHoldsIsNotStoredAgain) {
+  RxWriter writer(RxConfig{.mergeable = true});
+  const uint64_t page = kMiB + 0x1000;  // past the DriverQueue's data area
+  const uint64_t b = page + 0x1000 - kNetHeaderLen;
+  rx_.OfferChain({{b, 1526, true}});
+  VirtioNetHeader held;
+  SetNumBuffers(held, 1);
+  mem_.Write(b, &held, sizeof(held));
+  uint8_t* header_page = mem_.Host(page, 0x1000);
+  ASSERT_EQ(mprotect(header_page, 0x1000, PROT_READ), 0);
+  const RxResult r = writer.Write(queue_, map(), Frame(64));
+  ASSERT_EQ(mprotect(header_page, 0x1000, PROT_READ | PROT_WRITE), 0);
+  ASSERT_EQ(r, RxResult::kDelivered);
+  EXPECT_EQ(NumBuffers(HeaderAt(mem_, b)), 1);
+  EXPECT_EQ(mem_.Read(b + kNetHeaderLen, 64), frame_bytes_);
 }
 
 TEST_F(RxWriterTest, MergeableForcesTheTwelveByteHeader) {
