@@ -80,6 +80,19 @@ class VfPort : private vhost_user::RingListener {
     if (ready_[2 * qp + 1]) queues_[2 * qp + 1].PrefetchUsed(*mem_, n);
   }
   virtio::RxResult DeliverRx(int qp, const virtio::FrameView& frame);
+  // DeliverRx in three steps over a burst (virtio::RxWriter::Reserve, Fill, Commit): false
+  // when the next buffer cannot take the frame whole, which DeliverRx then handles.
+  bool ReserveRx(int qp, uint32_t frame_len, virtio::RxBuffer* buf) {
+    return ready_[2 * qp] && rx_writer_->Reserve(queues_[2 * qp], *mem_, frame_len, buf);
+  }
+  void FillRx(const virtio::RxBuffer& buf, const uint8_t* head, uint32_t head_len,
+              const virtio::FrameView& frame) const {
+    rx_writer_->Fill(buf, head, head_len, frame);
+  }
+  void CommitRx(int qp, const virtio::RxBuffer& buf, uint32_t frame_len) {
+    rx_writer_->Commit(queues_[2 * qp], *mem_, buf, frame_len);
+    dirty_[2 * qp] = true;
+  }
   // Publishes used entries of every queue and signals the call fds that need it.
   void Flush();
   // Notification control for adaptive polling: returns true if work arrived meanwhile.

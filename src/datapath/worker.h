@@ -93,6 +93,11 @@ class Worker {
   // VF's max_tx_rate may hold the rest in the ring); warm each receiver's next buffers;
   // deliver in order. Then the chains are returned used.
   void ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now_ns);
+  // Takes frame i's receive buffer now, for FillReserved, if it is a VF-to-VF unicast
+  // frame the switch passes on unchanged and one buffer holds it; false: Deliver it.
+  bool Reserve(int qp, size_t i);
+  // Copies every reserved frame into its buffer, then returns them all used.
+  void FillReserved();
   // Copies frame i's head out of guest memory and decides where it goes.
   void Judge(eswitch::PortId in, int qp, size_t i, uint64_t now_ns);
   // Remembers that a frame of `bytes` goes to `out` in this burst (for PrefetchReceivers).
@@ -148,6 +153,15 @@ class Worker {
     uint16_t frames;
     uint32_t bytes;  // the longest frame, virtio-net header included
   };
+  // Frames of the burst whose receive buffers are reserved and not yet filled.
+  struct Reserved {
+    VfPort* port;
+    int qp;  // the receiver's
+    virtio::RxBuffer buf;
+    size_t frame;  // index into the burst
+  };
+  std::array<Reserved, kBurst> reserved_;
+  size_t num_reserved_ = 0;
   static constexpr size_t kMaxWarmReceivers = 8;
   std::array<Receiver, kMaxWarmReceivers> receivers_;
   size_t num_receivers_ = 0;

@@ -62,30 +62,51 @@ uint32_t RxWriter::Fill(const DescriptorChain& chain, uint32_t offset, FrameCurs
 
 // The common case: one writable buffer that holds the header and the whole frame (a
 // driver's 1.5 or 2 KiB buffers, or mergeable pages, for standard frames).
-bool RxWriter::Fits(const DescriptorChain& chain, uint32_t hdr_len, const FrameView& frame) {
+bool RxWriter::Fits(const DescriptorChain& chain, uint32_t hdr_len, uint32_t frame_len) {
   const std::span<const Segment> w = chain.writable();
-  return w.size() == 1 && w[0].len - hdr_len >= frame.length();  // len >= hdr_len: checked
+  return w.size() == 1 && w[0].len >= hdr_len && w[0].len - hdr_len >= frame_len;
 }
 
-// Writes what the general path would, straight into that buffer: no cursor, no walk.
-RxResult RxWriter::WriteWhole(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
-                              const VirtioNetHeader& header, uint32_t hdr_len) {
-  uint8_t* dst = first_.writable()[0].host;
+bool RxWriter::Reserve(SplitQueue& queue, const GuestMemoryMap& mem, uint32_t frame_len,
+                       RxBuffer* buf) {
+  if (!queue.Pop(mem, &first_)) return false;  // Write will say why (none, or broken)
+  if (!Fits(first_, config_.header_len, frame_len)) {
+    queue.Rewind(1);
+    return false;
+  }
+  *buf = RxBuffer{first_.writable()[0].host, first_.head()};
+  return true;
+}
+
+// Straight into the one buffer: no cursor, no walk.
+void RxWriter::Fill(const RxBuffer& buf, const uint8_t* head, uint32_t head_len,
+                    const FrameView& frame, const VirtioNetHeader& header) const {
   VirtioNetHeader h = header;
   SetNumBuffers(h, 1);
-  if (hdr_len == kNetHeaderLen)  // fixed sizes the compiler inlines
-    StoreHeader(dst, h, kNetHeaderLen);
+  if (config_.header_len == kNetHeaderLen)  // fixed sizes the compiler inlines
+    StoreHeader(buf.data, h, kNetHeaderLen);
   else
-    StoreHeader(dst, h, kLegacyNetHeaderLen);
-  uint8_t* p = dst + hdr_len;
+    StoreHeader(buf.data, h, kLegacyNetHeaderLen);
+  uint8_t* p = buf.data + config_.header_len;
+  CopyIntoGuest(p, head, head_len);
+  p += head_len;
+  uint32_t skip = head_len;
   for (const FrameSlice& sl : frame.slices()) {
-    CopyIntoGuest(p, sl.data, sl.len);
-    p += sl.len;
+    if (skip >= sl.len) {
+      skip -= sl.len;
+      continue;
+    }
+    CopyIntoGuest(p, sl.data + skip, sl.len - skip);
+    p += sl.len - skip;
+    skip = 0;
   }
-  queue.PushUsed(mem, first_.head(), hdr_len + frame.length());
+}
+
+void RxWriter::Commit(SplitQueue& queue, const GuestMemoryMap& mem, const RxBuffer& buf,
+                      uint32_t frame_len) {
+  queue.PushUsed(mem, buf.head, config_.header_len + frame_len);
   ++counters_.frames;
-  counters_.bytes += frame.length();
-  return RxResult::kDelivered;
+  counters_.bytes += frame_len;
 }
 
 RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
@@ -105,7 +126,12 @@ RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const Fra
     return Drop(RxResult::kTooBig);
   }
 
-  if (Fits(first_, hdr_len, frame)) return WriteWhole(queue, mem, frame, header, hdr_len);
+  if (Fits(first_, hdr_len, frame.length())) {
+    const RxBuffer buf{first_.writable()[0].host, first_.head()};
+    Fill(buf, nullptr, 0, frame, header);
+    Commit(queue, mem, buf, frame.length());
+    return RxResult::kDelivered;
+  }
 
   FrameCursor cursor(frame);
   const uint32_t first_len = hdr_len + Fill(first_, hdr_len, cursor);

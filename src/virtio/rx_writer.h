@@ -45,6 +45,13 @@ struct RxCounters {
   uint64_t queue_broken = 0;
 };
 
+// A receive buffer taken for one frame ahead of the copy (RxWriter::Reserve): a single
+// device-writable segment that holds the header and the whole frame.
+struct RxBuffer {
+  uint8_t* data;
+  uint16_t head;
+};
+
 class RxWriter {
  public:
   // Enough for a 64 KiB GSO frame in 1 KiB buffers; num_buffers is 16-bit anyway.
@@ -56,6 +63,20 @@ class RxWriter {
   RxResult Write(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
                  const VirtioNetHeader& header = {});
 
+  // The same delivery in three steps, for a switch that delivers a burst: reserve every
+  // frame's buffer, then fill them all, then commit them all, so the stores into the
+  // guest's lines come together instead of between the ring and counter bookkeeping
+  // (Worker::ForwardTxBurst). Reserve takes the next buffer if it alone holds the header
+  // and frame_len bytes; otherwise it gives the buffer back and returns false, and Write
+  // handles that frame as the spec asks. Fill writes the header (num_buffers 1) and the
+  // frame: its first head_len bytes from `head`, the rest from `frame` past them. Commit
+  // returns the buffer used. Buffers are committed in the order they were reserved.
+  bool Reserve(SplitQueue& queue, const GuestMemoryMap& mem, uint32_t frame_len, RxBuffer* buf);
+  void Fill(const RxBuffer& buf, const uint8_t* head, uint32_t head_len, const FrameView& frame,
+            const VirtioNetHeader& header = {}) const;
+  void Commit(SplitQueue& queue, const GuestMemoryMap& mem, const RxBuffer& buf,
+              uint32_t frame_len);
+
   const RxCounters& counters() const { return counters_; }
   const RxConfig& config() const { return config_; }
 
@@ -66,9 +87,7 @@ class RxWriter {
   };
   RxResult Drop(RxResult why);
   static uint32_t Fill(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor);
-  static bool Fits(const DescriptorChain& chain, uint32_t hdr_len, const FrameView& frame);
-  RxResult WriteWhole(SplitQueue& queue, const GuestMemoryMap& mem, const FrameView& frame,
-                      const VirtioNetHeader& header, uint32_t hdr_len);
+  static bool Fits(const DescriptorChain& chain, uint32_t hdr_len, uint32_t frame_len);
 
   RxConfig config_;
   RxCounters counters_;

@@ -351,6 +351,66 @@ TEST_F(RxWriterTest, MergeableForcesTheTwelveByteHeader) {
   EXPECT_EQ(writer.config().header_len, kNetHeaderLen);
 }
 
+// Reserve, Fill, Commit: the same delivery split over a burst (the switch's fast path).
+TEST_F(RxWriterTest, ReservedBuffersAreFilledFromTheJudgedHeadAndUsedInReservationOrder) {
+  RxWriter writer(RxConfig{.mergeable = true});
+  uint16_t h0, h1;
+  const uint64_t b0 = OfferBuffer(1526, &h0);
+  const uint64_t b1 = OfferBuffer(1526, &h1);
+  const std::vector<uint8_t> f0 = Iota(300, 1), f1 = Iota(64, 100);
+  FrameView v0, v1;
+  v0.Append(f0.data(), 200);  // two slices: the head copy covers part of the first
+  v0.Append(f0.data() + 200, 100);
+  v1.Append(f1.data(), 64);
+  // The switch delivers the head it judged (a local copy), not the guest's bytes again.
+  std::vector<uint8_t> head0(f0.begin(), f0.begin() + 64), head1(f1.begin(), f1.end());
+  head0[0] = 0xee;
+  head1[5] = 0xdd;
+
+  RxBuffer r0, r1;
+  ASSERT_TRUE(writer.Reserve(queue_, map(), 300, &r0));
+  ASSERT_TRUE(writer.Reserve(queue_, map(), 64, &r1));
+  EXPECT_EQ(r0.head, h0);
+  EXPECT_EQ(r1.head, h1);
+  writer.Fill(r0, head0.data(), 64, v0);
+  writer.Fill(r1, head1.data(), 64, v1);
+  writer.Commit(queue_, map(), r0, 300);
+  writer.Commit(queue_, map(), r1, 64);
+  queue_.PublishUsed(map());
+
+  ASSERT_EQ(rx_.used_idx(), 2);
+  EXPECT_EQ(rx_.used(0).id, h0);
+  EXPECT_EQ(rx_.used(0).len, 312u);
+  EXPECT_EQ(rx_.used(1).id, h1);
+  EXPECT_EQ(rx_.used(1).len, 76u);
+  EXPECT_EQ(NumBuffers(HeaderAt(mem_, b0)), 1);
+  auto want0 = f0;
+  want0[0] = 0xee;
+  EXPECT_EQ(mem_.Read(b0 + 12, 300), want0);
+  EXPECT_EQ(mem_.Read(b1 + 12, 64), head1);
+  EXPECT_EQ(writer.counters().frames, 2u);
+  EXPECT_EQ(writer.counters().bytes, 364u);
+}
+
+TEST_F(RxWriterTest, ABufferThatCannotTakeTheFrameWholeIsNotReservedButLeftForWrite) {
+  RxWriter writer(RxConfig{.mergeable = true});
+  uint16_t small, big;
+  OfferBuffer(60, &small);  // header + 48 bytes
+  OfferBuffer(1526, &big);
+  RxBuffer r;
+  EXPECT_FALSE(writer.Reserve(queue_, map(), 100, &r));
+  // Write takes it next, as the spec asks: the frame spans it and the next buffer.
+  ASSERT_EQ(writer.Write(queue_, map(), Frame(100)), RxResult::kDelivered);
+  queue_.PublishUsed(map());
+  ASSERT_EQ(rx_.used_idx(), 2);
+  EXPECT_EQ(rx_.used(0).id, small);
+  EXPECT_EQ(rx_.used(0).len, 60u);
+  EXPECT_EQ(rx_.used(1).id, big);
+  EXPECT_EQ(rx_.used(1).len, 52u);
+  EXPECT_FALSE(writer.Reserve(queue_, map(), 64, &r)) << "no buffer left";
+  EXPECT_EQ(writer.counters().no_buffers, 0u) << "Reserve counts nothing; Write does";
+}
+
 // The VF-to-VF path: A's TX frame is copied once, straight from A's guest memory into
 // B's RX buffers, with the L2 header classified and rewritten on a local copy.
 TEST(SingleCopyTest, TxChainOfOneGuestIntoRxBuffersOfAnother) {
