@@ -136,7 +136,7 @@ class Worker {
   // Bytes of each frame copied out of the sender's memory before judging it: the switch
   // decides and delivers from this copy, so a guest rewriting its buffer meanwhile cannot
   // slip past the spoof check (virtio/tx_reader.h). Covers Ethernet + two tags.
-  static constexpr uint32_t kHeadCopy = 64;
+  static constexpr uint32_t kHeadCopy = virtio::RxWriter::kHeadBytes;
   struct BurstFrame {
     alignas(64) uint8_t head[kHeadCopy];
     uint32_t copied = 0;  // bytes of head[] that hold the frame
