@@ -14,10 +14,11 @@ virtio-user loopback layout). Prints both rates per frame size and softvf/testpm
 --queue-size sets the front end's ring size (virtio-user queue_size, 256 by default as in
 DPDK and QEMU): with 1500-byte frames it decides whether the buffers in circulation fit
 in the switch core's cache (bench/RESULTS.md).
-Before each pair it runs build/bin/softvf_core_to_core (if built): the time one cache line
-takes between CPU 0 and CPU 1. A VM's host may place the two vCPUs near or far from run
-to run, and every frame's descriptors, ring entries and buffers cross once, so each
-pair's line shows it.
+Before, between and after the two halves of each pair it runs build/bin/softvf_core_to_core
+(if built): the time one cache line takes between CPU 0 and CPU 1. A VM's host may place
+the two vCPUs near or far from run to run, and every frame's descriptors, ring entries and
+buffers cross once, so each pair is labelled near, far or mixed (the host moved them during
+the pair), and the pairwise ratios are summarised per label.
 Usage: bench/vf_to_vf.py [--seconds N] [--sizes 64,1500] [--runs R] [--queue-size Q]
 """
 import argparse
@@ -92,6 +93,21 @@ def core_to_core_ns():
     return int(subprocess.run([probe, '0', '1'], capture_output=True, text=True, check=True).stdout)
 
 
+# A pair counts as near or far only if the line's trip read the same side of this bound
+# before, between and after its two halves: the host may move the vCPUs during a pair.
+NEAR_FAR_BOUND_NS = 150
+
+
+def placement(lines):
+    if any(n is None for n in lines):
+        return 'unknown'
+    if all(n < NEAR_FAR_BOUND_NS for n in lines):
+        return 'near'
+    if all(n >= NEAR_FAR_BOUND_NS for n in lines):
+        return 'far'
+    return 'mixed'
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--seconds', type=float, default=5)
@@ -103,18 +119,30 @@ def main():
     print('front end: testpmd io, two virtio-user ports, queue_size=%d' % args.queue_size)
     print('%6s %16s %16s %8s' % ('size', 'softvf pps', 'testpmd pps', 'ratio'))
     for size in [int(s) for s in args.sizes.split(',')]:
-        # Interleaved, so a noisy host (this VM shares one) weighs on both alike.
-        sv, tp = [], []
+        # Interleaved, so a noisy host (this VM shares one) weighs on both alike; which
+        # switch goes first alternates, so a drift does not favour one of them.
+        sv, tp, pairs = [], [], []
         for run in range(args.runs):
-            line_ns = core_to_core_ns()
-            sv.append(run_softvf(size, args.seconds, args.queue_size))
-            tp.append(run_testpmd_switch(size, args.seconds, args.queue_size))
-            print('  run %d: %d B softvf %.2f Mpps, testpmd %.2f Mpps, ratio %.2f, core-to-core line %s ns'
-                  % (run + 1, size, sv[-1] / 1e6, tp[-1] / 1e6, sv[-1] / tp[-1] if tp[-1] else 0,
-                     line_ns if line_ns is not None else '?'), flush=True)
+            lines = [core_to_core_ns()]
+            for first in ((True, False) if run % 2 == 0 else (False, True)):
+                if first:
+                    sv.append(run_softvf(size, args.seconds, args.queue_size))
+                else:
+                    tp.append(run_testpmd_switch(size, args.seconds, args.queue_size))
+                lines.append(core_to_core_ns())
+            where = placement(lines)
+            ratio = sv[-1] / tp[-1] if tp[-1] else 0
+            pairs.append((where, ratio))
+            print('  run %d: %d B softvf %.2f Mpps, testpmd %.2f Mpps, ratio %.2f, core-to-core line %s ns (%s)'
+                  % (run + 1, size, sv[-1] / 1e6, tp[-1] / 1e6, ratio,
+                     '/'.join('?' if n is None else str(n) for n in lines), where), flush=True)
         s, t = statistics.median(sv), statistics.median(tp)
         print('%6d %16d %16d %8.2f   (medians of %d interleaved runs)' % (size, s, t, s / t if t else 0, args.runs), flush=True)
-
+        for where in ('near', 'far', 'mixed', 'unknown'):
+            rs = sorted(r for w, r in pairs if w == where)
+            if rs:
+                print('        %s: %d pairs, softvf/testpmd median %.2f (each: %s)'
+                      % (where, len(rs), statistics.median(rs), ' '.join('%.2f' % r for r in rs)), flush=True)
 
 if __name__ == '__main__':
     main()
