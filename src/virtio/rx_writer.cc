@@ -46,7 +46,7 @@ namespace {
 }  // namespace
 
 // Pours frame bytes into the chain's writable segments from offset on; returns how many.
-uint32_t RxWriter::Fill(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor) {
+uint32_t RxWriter::Pour(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor) {
   uint32_t written = 0;
   for (const Segment& s : chain.writable()) {
     if (cursor.remaining() == 0) break;
@@ -137,7 +137,7 @@ RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const Fra
   }
 
   FrameCursor cursor(frame);
-  const uint32_t first_len = hdr_len + Fill(first_, hdr_len, cursor);
+  const uint32_t first_len = hdr_len + Pour(first_, hdr_len, cursor);
   uint16_t taken = 1;
   while (cursor.remaining() > 0) {  // only with MRG_RXBUF
     if (taken == kMaxBuffers) {
@@ -149,7 +149,7 @@ RxResult RxWriter::Write(SplitQueue& queue, const GuestMemoryMap& mem, const Fra
       queue.Rewind(taken);
       return Drop(RxResult::kNoBuffers);
     }
-    used_[taken++] = Used{next_.head(), Fill(next_, 0, cursor)};
+    used_[taken++] = Used{next_.head(), Pour(next_, 0, cursor)};
   }
 
   VirtioNetHeader h = header;

@@ -89,7 +89,7 @@ class RxWriter {
     uint32_t len;
   };
   RxResult Drop(RxResult why);
-  static uint32_t Fill(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor);
+  static uint32_t Pour(const DescriptorChain& chain, uint32_t offset, FrameCursor& cursor);
   static bool Fits(const DescriptorChain& chain, uint32_t hdr_len, uint32_t frame_len);
 
   RxConfig config_;
