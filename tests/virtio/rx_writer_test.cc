@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "driver_queue.h"
@@ -54,6 +55,13 @@ class RxWriterTest : public ::testing::Test {
     frame_.Clear();
     frame_.Append(frame_bytes_.data(), static_cast<uint32_t>(n));
     return frame_;
+  }
+  // Every published used entry as (id, len).
+  std::vector<std::pair<uint32_t, uint32_t>> UsedEntries() {
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    for (uint16_t k = 0; k != rx_.used_idx(); ++k)
+      out.emplace_back(rx_.used(k).id, rx_.used(k).len);
+    return out;
   }
   // Offers a receive buffer of len writable bytes; returns its GPA.
   uint64_t OfferBuffer(uint32_t len, uint16_t* head = nullptr) {
@@ -378,11 +386,7 @@ TEST_F(RxWriterTest, ReservedBuffersAreFilledFromTheJudgedHeadAndUsedInReservati
   writer.Commit(queue_, map(), r1, 64);
   queue_.PublishUsed(map());
 
-  ASSERT_EQ(rx_.used_idx(), 2);
-  EXPECT_EQ(rx_.used(0).id, h0);
-  EXPECT_EQ(rx_.used(0).len, 312u);
-  EXPECT_EQ(rx_.used(1).id, h1);
-  EXPECT_EQ(rx_.used(1).len, 76u);
+  EXPECT_EQ(UsedEntries(), (std::vector<std::pair<uint32_t, uint32_t>>{{h0, 312}, {h1, 76}}));
   EXPECT_EQ(NumBuffers(HeaderAt(mem_, b0)), 1);
   auto want0 = f0;
   want0[0] = 0xee;
@@ -402,11 +406,7 @@ TEST_F(RxWriterTest, ABufferThatCannotTakeTheFrameWholeIsNotReservedButLeftForWr
   // Write takes it next, as the spec asks: the frame spans it and the next buffer.
   ASSERT_EQ(writer.Write(queue_, map(), Frame(100)), RxResult::kDelivered);
   queue_.PublishUsed(map());
-  ASSERT_EQ(rx_.used_idx(), 2);
-  EXPECT_EQ(rx_.used(0).id, small);
-  EXPECT_EQ(rx_.used(0).len, 60u);
-  EXPECT_EQ(rx_.used(1).id, big);
-  EXPECT_EQ(rx_.used(1).len, 52u);
+  EXPECT_EQ(UsedEntries(), (std::vector<std::pair<uint32_t, uint32_t>>{{small, 60}, {big, 52}}));
   EXPECT_FALSE(writer.Reserve(queue_, map(), 64, &r)) << "no buffer left";
   EXPECT_EQ(writer.counters().no_buffers, 0u) << "Reserve counts nothing; Write does";
 }
