@@ -123,12 +123,10 @@ def main():
         # switch goes first alternates, so a drift does not favour one of them.
         sv, tp, pairs = [], [], []
         for run in range(args.runs):
+            halves = [(sv, run_softvf), (tp, run_testpmd_switch)]
             lines = [core_to_core_ns()]
-            for first in ((True, False) if run % 2 == 0 else (False, True)):
-                if first:
-                    sv.append(run_softvf(size, args.seconds, args.queue_size))
-                else:
-                    tp.append(run_testpmd_switch(size, args.seconds, args.queue_size))
+            for rates, run_switch in (halves if run % 2 == 0 else halves[::-1]):
+                rates.append(run_switch(size, args.seconds, args.queue_size))
                 lines.append(core_to_core_ns())
             where = placement(lines)
             ratio = sv[-1] / tp[-1] if tp[-1] else 0
@@ -143,6 +141,7 @@ def main():
             if rs:
                 print('        %s: %d pairs, softvf/testpmd median %.2f (each: %s)'
                       % (where, len(rs), statistics.median(rs), ' '.join('%.2f' % r for r in rs)), flush=True)
+
 
 if __name__ == '__main__':
     main()

@@ -152,10 +152,14 @@ void Worker::RebuildPolicies() {
   if (table.ok()) (void)veb_.SetPolicies(*table, MonotonicNs());
 }
 
+VfPort* Worker::ConnectedVf(PortId out) {
+  VfPort* p = out.is_vf() ? port(out.vf_index()) : nullptr;
+  return p && p->connected() ? p : nullptr;
+}
+
 void Worker::Deliver(PortId out, int qp, const Decision& d, const uint8_t* head, uint32_t copied,
                      const virtio::FrameView& rest) {
-  VfPort* dst = out.is_vf() ? port(out.vf_index()) : nullptr;
-  if (dst && !dst->connected()) dst = nullptr;
+  VfPort* dst = ConnectedVf(out);
   netdev::HostPort* host = dst ? nullptr : host_port(out);
   if (!dst && !host) {
     veb_.CountDrop(out, DropReason::kNoBuffer);
@@ -244,8 +248,8 @@ bool Worker::SendHost(netdev::HostPort& host, const virtio::FrameView& frame) {
 }
 
 void Worker::NoteReceiver(PortId out, int qp, uint32_t bytes) {
-  VfPort* dst = out.is_vf() ? port(out.vf_index()) : nullptr;
-  if (!dst || !dst->connected()) return;  // a host port, or nobody there: nothing to warm
+  VfPort* dst = ConnectedVf(out);
+  if (!dst) return;  // a host port, or nobody there: nothing to warm
   const int rx_qp = ReceiveQueueFor(qp, dst->queue_pairs());
   bytes += dst->net_header_len();
   for (size_t k = 0; k < num_receivers_; ++k) {
@@ -346,10 +350,9 @@ void Worker::ForwardTxBurst(uint16_t in_vf, int qp, size_t n, uint64_t now) {
 
 bool Worker::Reserve(int qp, size_t i) {
   const Decision& d = decisions_[i];
-  if (d.kind != Decision::Kind::kUnicast || !d.port.is_vf()) return false;
-  VfPort* dst = port(d.port.vf_index());
-  if (!dst || !dst->connected() || d.ActionFor(veb_.policy(d.port)) != VlanAction::kNone)
-    return false;
+  if (d.kind != Decision::Kind::kUnicast) return false;
+  VfPort* dst = ConnectedVf(d.port);
+  if (!dst || d.ActionFor(veb_.policy(d.port)) != VlanAction::kNone) return false;
   Reserved& r = reserved_[num_reserved_];
   r.qp = ReceiveQueueFor(qp, dst->queue_pairs());
   if (!dst->ReserveRx(r.qp, tx_views_[i].length(), &r.buf)) return false;

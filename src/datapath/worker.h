@@ -51,6 +51,9 @@ class Worker {
   Status Attach(uint16_t vf, std::unique_ptr<VfPort> port);
   void Detach(uint16_t vf);
   VfPort* port(uint16_t vf) { return vf < ports_.size() ? ports_[vf].get() : nullptr; }
+  // The VF behind switch port `out` if a front end is connected to it; else null (a host
+  // port, a VF with nothing attached, or one whose front end is gone).
+  VfPort* ConnectedVf(eswitch::PortId out);
   // A host network object as a switch port: the uplink (the wire), the PF's host netdev,
   // or a VF given to the host kernel as a TAP netdev. EBUSY if the port has one already.
   Status AttachHost(eswitch::PortId id, std::unique_ptr<netdev::HostPort> port);
@@ -136,7 +139,7 @@ class Worker {
   // Bytes of each frame copied out of the sender's memory before judging it: the switch
   // decides and delivers from this copy, so a guest rewriting its buffer meanwhile cannot
   // slip past the spoof check (virtio/tx_reader.h). Covers Ethernet + two tags.
-  static constexpr uint32_t kHeadCopy = virtio::RxWriter::kHeadBytes;
+  static constexpr uint32_t kHeadCopy = 64;
   struct BurstFrame {
     alignas(64) uint8_t head[kHeadCopy];
     uint32_t copied = 0;  // bytes of head[] that hold the frame

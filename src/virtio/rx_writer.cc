@@ -88,10 +88,7 @@ void RxWriter::Fill(const RxBuffer& buf, const uint8_t* head, uint32_t head_len,
   else
     StoreHeader(buf.data, h, kLegacyNetHeaderLen);
   uint8_t* p = buf.data + config_.header_len;
-  if (head_len == kHeadBytes)  // the switch's usual head: a fixed copy the compiler inlines
-    std::memcpy(p, head, kHeadBytes);
-  else
-    CopyIntoGuest(p, head, head_len);
+  CopyIntoGuest(p, head, head_len);
   p += head_len;
   uint32_t skip = head_len;
   for (const FrameSlice& sl : frame.slices()) {

@@ -54,9 +54,6 @@ struct RxBuffer {
 
 class RxWriter {
  public:
-  // The head a switch copies out of a frame to judge it (Ethernet and two tags) and hands
-  // to Fill: a size Fill copies without a call (glibc's memcpy costs one and a dispatch).
-  static constexpr uint32_t kHeadBytes = 64;
   // Enough for a 64 KiB GSO frame in 1 KiB buffers; num_buffers is 16-bit anyway.
   static constexpr uint16_t kMaxBuffers = 128;
 
